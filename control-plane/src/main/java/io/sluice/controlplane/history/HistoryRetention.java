@@ -18,15 +18,16 @@ import org.springframework.stereotype.Component;
  * database without bound.
  *
  * <p>History keys sort by their zero-padded revision, so the oldest are the first keys of the
- * service's range of revision keys (keys under its prefix that are no revision, written around the
- * API, are neither counted nor deleted): one count, one read of the keys to delete (keys only, at
- * the count's revision) and one range delete below the oldest entry kept. A run deletes at most
- * {@link #MAX_DELETED_PER_WRITE} entries, so a service far over the bound (the bound lowered, or an
- * upgrade to a version that keeps one) comes down to it over its next writes rather than in one
- * large request. Control planes that trim the same service at once each keep at least the bound:
- * each cut is computed from one snapshot that held at least the bound above it, and entries are
- * only ever added above. (Read at two revisions, a trim that ran between them made the second read
- * start higher, and the cut land that many entries too high.)
+ * service's range of revision keys, from revision 0's to {@code Long.MAX_VALUE}'s (keys written
+ * around the API under its prefix that sort outside it are neither counted nor deleted; one that
+ * sorts inside, as a revision's key with a suffix, counts as an entry): one count, one read of the
+ * keys to delete (keys only, at the count's revision) and one range delete below the oldest entry
+ * kept. A run deletes at most {@link #MAX_DELETED_PER_WRITE} entries, so a service far over the
+ * bound (the bound lowered, or an upgrade to a version that keeps one) comes down to it over its
+ * next writes rather than in one large request. Control planes that trim the same service at once
+ * each keep at least the bound: each cut is computed from one snapshot that held at least the bound
+ * above it, and entries are only ever added above. (Read at two revisions, a trim that ran between
+ * them made the second read start higher, and the cut land that many entries too high.)
  *
  * <p>Never throws: the write it follows is committed, and its caller gets its revision; a failed
  * trim is logged and done again at the next write.
@@ -57,9 +58,9 @@ public final class HistoryRetention {
       return 0;
     }
     try {
-      // revision keys only: from the first digit to below ':', the character after '9'
+      // the keys of revisions 0 to Long.MAX_VALUE, and what sorts between them
       ByteSequence from = EtcdGateway.bytes(etcd.keys().history(service, 0));
-      ByteSequence end = EtcdGateway.bytes(etcd.keys().historyPrefix(service) + ":");
+      ByteSequence end = EtcdGateway.bytes(etcd.keys().history(service, Long.MAX_VALUE) + "\0");
       GetResponse counted =
           etcd.await(
               etcd.kv().get(from, GetOption.builder().withRange(end).withCountOnly(true).build()),

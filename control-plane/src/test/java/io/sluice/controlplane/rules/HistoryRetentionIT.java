@@ -158,18 +158,23 @@ class HistoryRetentionIT {
     assertThat(historyRevisions("raced")).containsExactlyElementsOf(written.subList(1, 4));
   }
 
-  /** Keys under a service's history prefix that are no revision are neither counted nor deleted. */
+  /**
+   * Keys written around the API under a service's history prefix that sort below revision 0's key
+   * or above the highest revision's are neither counted nor deleted.
+   */
   @Test
   void keysThatAreNoRevisionAreLeftAloneAndNotCounted() throws Exception {
     String prefix = KEYS.historyPrefix("strays");
     etcd.server().put(prefix + "-early", "{}");
     etcd.server().put(prefix + "notes", "{}");
+    etcd.server().put(prefix + "9-late", "{}");
     RuleStore store = store(2);
     List<Long> written = writes(store, "strays", 3);
 
     assertThat(historyRevisions("strays")).containsExactlyElementsOf(written.subList(1, 3));
     assertThat(exists(prefix + "-early")).isTrue();
     assertThat(exists(prefix + "notes")).isTrue();
+    assertThat(exists(prefix + "9-late")).isTrue();
   }
 
   @Test

@@ -3,18 +3,18 @@ package io.sluice.sdk.sampling;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The share of the spans offered to a rule's rate cap that the cap let through, over the last whole
+ * The share of the spans offered to a rule's rate cap that the cap let through in the last whole
  * window of a second, so that a span the cap kept can carry its true probability (the rule's ratio
  * times this share) and a backend's counts extrapolated from it come out right, not low. The share
- * is what the window let through, but no more than the cap's rate allows for it, of what it was
- * offered; 1 when the cap refused nothing.
+ * is what the window let through, but no more than the cap's rate, of what it was offered; 1 when
+ * the window refused nothing, or had no offers.
  *
  * <p>Each offer is one {@link LongAdder} increment (no allocation once its cells exist, little
- * contention). The thread that first sees a window end turns its counts into the share, under a
- * lock taken at most once a second; offers racing with that turn may count in either window. The
- * share is 1 until the first window ends, and again after a whole second without offers. It
- * describes the window before, not the traffic now: at steady traffic that is the same; where the
- * traffic changes, kept spans carry the last window's share until the next window ends.
+ * contention). Windows follow each other a second apart from the cap's creation; the thread that
+ * first sees one end turns its counts into the share, under a lock taken at most once a second;
+ * offers racing with that turn may count in either window. The share describes the window before,
+ * not the traffic now: at steady traffic that is the same; where the traffic changes, kept spans
+ * carry the last window's share until the next window ends.
  */
 final class CapShare {
 
@@ -45,25 +45,25 @@ final class CapShare {
   }
 
   private synchronized void turn(long nowNanos) {
-    if (nowNanos - windowStart < WINDOW_NANOS) {
+    long windows = (nowNanos - windowStart) / WINDOW_NANOS;
+    if (windows < 1) {
       return; // another thread turned it meanwhile
     }
-    long elapsed = nowNanos - windowStart;
     long k = kept.sumThenReset();
     long r = refused.sumThenReset();
-    if (r == 0 || elapsed >= 2 * WINDOW_NANOS) {
-      // Nothing refused: the cap cut nothing. Or the window's offers are older than the last whole
-      // second, which had none (a window ends only at the next offer): the cap is full again, and
-      // a share from before an idle hour would describe traffic long gone.
+    // Windows follow each other a second apart, whenever they are turned: the counts are those of
+    // the window that just ended, which is the last whole one unless a whole window without offers
+    // followed it (a window is turned only at an offer).
+    if (r == 0 || windows >= 2) {
+      // nothing refused, or no offer at all in the last whole window: the cap cut nothing
       share = 1.0;
     } else {
-      // What the cap lets through in a window like this one: at most its rate. The tokens a full
-      // bucket held when the traffic rose above the cap let more through in that one window, and
-      // would overstate the share of the next (a burst at 10 times the cap: 0.2 instead of 0.1).
-      // At least one: a window in which every offer was refused must not claim a share of 0.
-      long rate = (long) Math.ceil(perSecond * (elapsed / (double) WINDOW_NANOS));
-      share = Math.max(1, Math.min(k, rate)) / (double) (k + r);
+      // What the cap let through, but no more than its rate: the tokens a full bucket held when
+      // the traffic rose above the cap let more through in that one window, and would overstate
+      // the share of the next (a burst at 10 times the cap: 0.2 instead of 0.1). At least one: a
+      // window in which every offer was refused must not claim a share of 0.
+      share = Math.max(1, Math.min(k, perSecond)) / (double) (k + r);
     }
-    windowStart = nowNanos;
+    windowStart += windows * WINDOW_NANOS;
   }
 }

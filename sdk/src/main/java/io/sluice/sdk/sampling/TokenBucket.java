@@ -42,8 +42,8 @@ final class TokenBucket {
   }
 
   /**
-   * The share of takes that found a token over the last whole second (see {@link CapShare}): the
-   * factor by which this cap lowers the probability that a span offered to it is kept.
+   * The factor by which this cap lowers the probability that a span offered to it is kept: the
+   * share of takes it let through in the last whole second, as {@link CapShare} defines it.
    */
   double share() {
     return share.share();

@@ -77,7 +77,7 @@ class TokenBucketTest {
 
   /**
    * A second in which the bucket's stored tokens let more through than its rate, refusing nothing:
-   * the cap cut nothing, and the share is 1 (bounded by the rate, it read 101 of 150).
+   * the cap cut nothing, and the share is 1 (bounded by the rate alone, it read 100 of 150).
    */
   @Test
   void aSecondWithoutARefusalLeavesTheShareAtOne() {
@@ -92,18 +92,24 @@ class TokenBucketTest {
   }
 
   /**
-   * An overload, then an idle hour: the share of the overload's second no longer describes the
-   * traffic, and the last whole second had no offers at all.
+   * An overload, then silence: the share is the overload's while its window is the last whole one
+   * (1.5 s later), and 1 once a whole window without offers followed it (2 s later): a share from
+   * before an idle hour would describe traffic long gone.
    */
   @Test
-  void anIdleSecondBringsTheShareBackToOne() {
-    TokenBucket bucket = new TokenBucket(100, clock);
+  void aWholeSecondWithoutOffersBringsTheShareBackToOne() {
+    TokenBucket overloadedThenQuiet = new TokenBucket(100, clock);
+    TokenBucket overloadedThenIdle = new TokenBucket(100, clock);
     for (int i = 0; i < 400; i++) {
-      bucket.tryTake();
+      overloadedThenQuiet.tryTake();
+      overloadedThenIdle.tryTake();
     }
-    clock.advance(Duration.ofHours(1));
-    bucket.tryTake();
-    assertThat(bucket.share()).isEqualTo(1.0);
+    clock.advance(Duration.ofMillis(1500));
+    overloadedThenQuiet.tryTake();
+    assertThat(overloadedThenQuiet.share()).isEqualTo(0.25);
+    clock.advance(Duration.ofMillis(500));
+    overloadedThenIdle.tryTake();
+    assertThat(overloadedThenIdle.share()).isEqualTo(1.0);
   }
 
   @Test
