@@ -33,8 +33,6 @@ final class SamplerState {
 
   final String description;
   private final int[] maxPerSecond;
-  private final double[] ruleRatios;
-  private final String[] ruleNames;
 
   /**
    * Per capped rule, the kept result for the share its cap let through last (see {@link
@@ -56,13 +54,9 @@ final class SamplerState {
     buckets = new TokenBucket[n];
     keepResults = new SamplingResult[n];
     maxPerSecond = new int[n];
-    ruleRatios = new double[n];
-    ruleNames = new String[n];
     cappedKeeps = new CappedKeep[n];
     for (int i = 0; i < n; i++) {
       SamplingRule rule = list.get(i);
-      ruleRatios[i] = rule.ratio();
-      ruleNames[i] = rule.name();
       ratios[i] = TraceIdRatio.of(rule.ratio());
       maxPerSecond[i] = rule.maxPerSecond() == null ? -1 : rule.maxPerSecond();
       if (rule.maxPerSecond() != null) {
@@ -127,7 +121,8 @@ final class SamplerState {
     if (cached != null && cached.share == share) {
       return cached.result;
     }
-    SamplingResult result = keep(ruleNames[i], rules.revision(), ruleRatios[i] * share);
+    SamplingRule rule = rules.document().sampling().rules().get(i);
+    SamplingResult result = keep(rule.name(), rules.revision(), rule.ratio() * share);
     cappedKeeps[i] = new CappedKeep(share, result);
     return result;
   }

@@ -46,6 +46,9 @@ final class SpanRuleIndex {
    */
   static final int MAX_CACHED_NAME_LENGTH = 256;
 
+  /** Slots of the table that fronts the name cache (see {@link #quickHash}). */
+  private static final int FRONT_SLOTS = 1024;
+
   /**
    * What {@link #match(String, io.opentelemetry.api.trace.SpanKind, Attributes, String)} answers
    * when every rule that could match, and the fallback, drop the trace at their ratio.
@@ -68,6 +71,8 @@ final class SpanRuleIndex {
   private final int conditionCount;
   private final Entry[] nullName;
   private final Map<String, Entry[]> byName = new ConcurrentHashMap<>();
+  private final double[] ratios;
+  private final double defaultRatio;
 
   /**
    * A front for {@link #byName}, found by {@link #quickHash} instead of the name's full hash: span
@@ -77,31 +82,8 @@ final class SpanRuleIndex {
    */
   private final Named[] fronts = new Named[FRONT_SLOTS];
 
-  private static final int FRONT_SLOTS = 1024;
-
   /** A cached name and its candidates. */
   private record Named(String name, Entry[] perKind) {}
-
-  /**
-   * A hash of a name from its length and four of its characters (first, last, middle and three
-   * quarters in, where names that share a prefix such as {@code GET /api/} differ): a few reads
-   * where {@link String#hashCode} reads every character of a string never hashed before.
-   */
-  static int quickHash(String name) {
-    int n = name.length();
-    if (n == 0) {
-      return 0;
-    }
-    int h = n;
-    h = 31 * h + name.charAt(0);
-    h = 31 * h + name.charAt(n - 1);
-    h = 31 * h + name.charAt(n >> 1);
-    h = 31 * h + name.charAt((n * 3) >> 2);
-    return h ^ (h >>> 10);
-  }
-
-  private final double[] ratios;
-  private final double defaultRatio;
 
   SpanRuleIndex(
       List<SamplingRule> rules,
@@ -225,6 +207,24 @@ final class SpanRuleIndex {
       }
     }
     return best == Integer.MAX_VALUE ? CompiledRules.NO_MATCH : best;
+  }
+
+  /**
+   * A hash of a name from its length and four of its characters (first, last, middle and three
+   * quarters in, where names that share a prefix such as {@code GET /api/} differ): a few reads
+   * where {@link String#hashCode} reads every character of a string never hashed before.
+   */
+  static int quickHash(String name) {
+    int n = name.length();
+    if (n == 0) {
+      return 0;
+    }
+    int h = n;
+    h = 31 * h + name.charAt(0);
+    h = 31 * h + name.charAt(n - 1);
+    h = 31 * h + name.charAt(n >> 1);
+    h = 31 * h + name.charAt((n * 3) >> 2);
+    return h ^ (h >>> 10);
   }
 
   private int scan(String name, int kind, Attributes attributes) {
