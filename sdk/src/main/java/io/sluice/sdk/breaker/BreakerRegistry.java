@@ -200,8 +200,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       }
       RegistryState s = currentState();
       Target target = target(host, port, now);
-      int i =
-          s.calls.match(target.candidates(s), method, path == null || path.isEmpty() ? "/" : path);
+      int i = target.match(s, method, path == null || path.isEmpty() ? "/" : path);
       PolicyState policy = i == CompiledRules.NO_MATCH ? null : s.policies[i];
       if (policy == null) {
         return new Call(this, target, null, null, null, now);

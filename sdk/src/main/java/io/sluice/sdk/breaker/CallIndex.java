@@ -5,14 +5,18 @@ import io.sluice.rules.CallMatch;
 import io.sluice.rules.CallTarget;
 import io.sluice.rules.CompiledRules;
 import io.sluice.rules.Glob;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Finds the first breaker policy that covers a call, with the same answer as {@link
  * CompiledRules#breakerPolicyIndex} (a test checks this on random policies and calls), split in two
  * so the expensive half is done once per target: which policies' host and port parts hold depends
  * only on the target, so {@link Target} keeps that candidate list per snapshot, and a call only
- * checks the candidates' method and path globs.
+ * checks the candidates' method and path globs. With several candidates (up to {@link
+ * PathPrefixTree#MAX_POLICIES} policies in the document), a {@link PathPrefixTree} first rules out
+ * those whose path glob's literal prefix does not start the call's path.
  */
 final class CallIndex {
 
@@ -22,6 +26,9 @@ final class CallIndex {
   private final String[] methodLiterals;
   private final Glob[] paths;
 
+  /** Over the path globs' literal prefixes; null past {@link PathPrefixTree#MAX_POLICIES}. */
+  private final PathPrefixTree pathTree;
+
   CallIndex(List<BreakerPolicy> policies) {
     int n = policies.size();
     hosts = new Glob[n];
@@ -29,6 +36,7 @@ final class CallIndex {
     methods = new Glob[n];
     methodLiterals = new String[n];
     paths = new Glob[n];
+    String[] pathPrefixes = new String[n];
     for (int i = 0; i < n; i++) {
       CallMatch m = policies.get(i).match();
       hosts[i] = m.host() == null ? null : CallTarget.hostGlob(m.host());
@@ -40,9 +48,20 @@ final class CallIndex {
       methodLiterals[i] =
           m.method() == null || m.method().indexOf('*') >= 0
               ? null
-              : m.method().toUpperCase(java.util.Locale.ROOT).intern();
+              : m.method().toUpperCase(Locale.ROOT).intern();
       paths[i] = m.path() == null ? null : Glob.compile(m.path());
+      pathPrefixes[i] = literalPrefix(m.path());
     }
+    pathTree = n <= PathPrefixTree.MAX_POLICIES ? new PathPrefixTree(pathPrefixes) : null;
+  }
+
+  /** The text a path glob's matches all start with: before its first {@code *}; "" for none. */
+  private static String literalPrefix(String pathGlob) {
+    if (pathGlob == null) {
+      return "";
+    }
+    int star = pathGlob.indexOf('*');
+    return star < 0 ? pathGlob : pathGlob.substring(0, star);
   }
 
   /** The policies whose host and port parts hold for a target, in order. */
@@ -54,7 +73,22 @@ final class CallIndex {
         all[count++] = i;
       }
     }
-    return java.util.Arrays.copyOf(all, count);
+    return Arrays.copyOf(all, count);
+  }
+
+  /**
+   * {@code candidates} as the bits of a {@code long} (bit {@code i} for policy {@code i}), for
+   * {@link #match}; those past {@link PathPrefixTree#MAX_POLICIES} left out (their index then has
+   * no tree, and {@code match} reads the indexes).
+   */
+  static long mask(int[] candidates) {
+    long mask = 0;
+    for (int i : candidates) {
+      if (i < PathPrefixTree.MAX_POLICIES) {
+        mask |= 1L << i;
+      }
+    }
+    return mask;
   }
 
   private boolean methodMatches(int i, String method) {
@@ -65,12 +99,28 @@ final class CallIndex {
     return method != null && (literal.equals(method) || literal.equalsIgnoreCase(method));
   }
 
-  /** The first candidate whose method and path parts hold, or {@link CompiledRules#NO_MATCH}. */
-  int match(int[] candidates, String method, String path) {
-    for (int c = 0; c < candidates.length; c++) {
-      int i = candidates[c];
-      if ((methods[i] == null || methodMatches(i, method))
-          && (paths[i] == null || paths[i].matches(path))) {
+  private boolean matches(int i, String method, String path) {
+    return (methods[i] == null || methodMatches(i, method))
+        && (paths[i] == null || paths[i].matches(path));
+  }
+
+  /**
+   * The first of {@code candidates} whose method and path parts hold, or {@link
+   * CompiledRules#NO_MATCH}; {@code mask} is {@link #mask mask(candidates)}.
+   */
+  int match(int[] candidates, long mask, String method, String path) {
+    if (pathTree == null || candidates.length < 2) {
+      for (int i : candidates) {
+        if (matches(i, method, path)) {
+          return i;
+        }
+      }
+      return CompiledRules.NO_MATCH;
+    }
+    // bits in ascending order are the policies in document order: the first that holds decides
+    for (long left = mask & pathTree.narrow(path); left != 0; left &= left - 1) {
+      int i = Long.numberOfTrailingZeros(left);
+      if (matches(i, method, path)) {
         return i;
       }
     }

@@ -33,16 +33,31 @@ final class Target {
   /** The policies whose host and port parts hold for this target, for one snapshot. */
   private volatile Candidates candidates;
 
-  private record Candidates(RegistryState state, int[] indexes) {}
+  /** The candidate policies of one snapshot: indexes, and as bits (see {@link CallIndex#mask}). */
+  private record Candidates(RegistryState state, int[] indexes, long mask) {}
 
   /** The candidate policy indexes for {@code state}, computed once per snapshot. */
   int[] candidates(RegistryState state) {
+    return candidatesOf(state).indexes;
+  }
+
+  /**
+   * The index of {@code state}'s first policy that covers a call to this target with {@code method}
+   * and {@code path}, or {@link io.sluice.rules.CompiledRules#NO_MATCH}.
+   */
+  int match(RegistryState state, String method, String path) {
+    Candidates c = candidatesOf(state);
+    return state.calls.match(c.indexes, c.mask, method, path);
+  }
+
+  private Candidates candidatesOf(RegistryState state) {
     Candidates c = candidates;
     if (c == null || c.state != state) {
-      c = new Candidates(state, state.calls.candidates(host, port));
+      int[] indexes = state.calls.candidates(host, port);
+      c = new Candidates(state, indexes, CallIndex.mask(indexes));
       candidates = c;
     }
-    return c.indexes;
+    return c;
   }
 
   Target(String host, int port, long nowNanos) {
