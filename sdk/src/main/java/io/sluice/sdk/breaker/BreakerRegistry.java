@@ -13,6 +13,7 @@ import io.sluice.rules.wire.AgentStatus;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.FirstFailureLog;
+import io.sluice.sdk.QuickHash;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -96,6 +97,18 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
   private static final long TOUCH_NANOS = 1_000_000_000L;
   private static final int MAX_SPELLINGS = 256;
 
+  /** Slots of the table that fronts the target cache (see {@link #fronts}). */
+  private static final int FRONT_SLOTS = 1024;
+
+  /**
+   * A front for the target cache, found by {@link QuickHash} instead of the host's full hash: HTTP
+   * clients hand over a host string parsed from each request, and hashing it whole cost more than
+   * the rest of the lookup. A slot holds the first host found there in the cache, until the cache
+   * replaces or removes its value ({@link #unfront}); written without a lock (a value's fields are
+   * final, and a thread that misses another's write looks in the cache).
+   */
+  private final HostTargets[] fronts = new HostTargets[FRONT_SLOTS];
+
   /** IPv6 literals as callers spell them, and as targets are kept; see {@link #canonicalHost}. */
   private final Map<String, String> ipv6Spellings = new ConcurrentHashMap<>();
 
@@ -140,6 +153,13 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
                 (host, value, cause) -> {
                   if (value != null) {
                     value.drop();
+                  }
+                })
+            // any value the cache no longer holds (replaced too) leaves the front table
+            .<String, HostTargets>removalListener(
+                (host, value, cause) -> {
+                  if (value != null) {
+                    unfront(value);
                   }
                 })
             .executor(Runnable::run)
@@ -532,18 +552,32 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
   }
 
   /**
-   * The target, created on first use, under the host's lower-case name. The lookup is quiet (no
-   * access bookkeeping in the cache); the access is recorded at most once per {@link #TOUCH_NANOS}
-   * per target, which is all idle expiry in minutes needs and keeps the cache's buffers off the
-   * request path.
+   * The target, created on first use, under the host's lower-case name. The lookup is quiet (the
+   * {@linkplain #fronts front table}, else the cache without access bookkeeping); the access is
+   * recorded at most once per {@link #TOUCH_NANOS} per target, which is all idle expiry in minutes
+   * needs and keeps the cache's buffers off the request path.
    */
   private Target target(String host, int port, long now) {
-    HostTargets h = quiet.getIfPresentQuietly(host);
+    int slot = QuickHash.of(host) & (FRONT_SLOTS - 1);
+    HostTargets h = fronts[slot];
+    if (h == null || !h.holds(host)) {
+      h = quiet.getIfPresentQuietly(host);
+      if (h != null) {
+        HostTargets front = fronts[slot];
+        if (front == null || front.retired()) {
+          fronts[slot] = h;
+        }
+      }
+    }
     Target t = h == null ? null : h.find(port);
     if (t != null) {
       if (now - t.touchedNanos > TOUCH_NANOS) {
         t.touchedNanos = now;
-        targets.getIfPresent(host);
+        if (targets.getIfPresent(host) == null) {
+          // expired (the front table still had it; the quiet lookup sees no expired value) and
+          // now removed: a fresh target, as a call after the expiry got before the front table
+          return target(host, port, now);
+        }
         if (h.targets.length > 1 && h.anyIdle(now, idleNanos)) {
           forgetIdlePorts(host, now);
         }
@@ -570,6 +604,20 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
                         ? new HostTargets(new Target[] {new Target(k, port, now)})
                         : v.find(port) != null ? v : v.with(new Target(k, port, now)));
     return updated.find(port);
+  }
+
+  /**
+   * Takes a value the cache no longer holds out of the front table: retired, so a thread that
+   * already read it from its slot looks in the cache instead; and its slot emptied, so its targets
+   * (with their breakers and statistics) are not kept past the cache's bound. A racing thread may
+   * put it back into its slot, where it is retired, until another host takes the slot.
+   */
+  private void unfront(HostTargets value) {
+    value.retire();
+    int slot = QuickHash.of(value.host) & (FRONT_SLOTS - 1);
+    if (fronts[slot] == value) {
+      fronts[slot] = null;
+    }
   }
 
   /**
@@ -740,6 +788,12 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       }
     }
     return null;
+  }
+
+  /** Whether the front table holds a value for {@code host}; for tests. */
+  boolean fronts(String host) {
+    HostTargets h = fronts[QuickHash.of(host) & (FRONT_SLOTS - 1)];
+    return h != null && h.host.equals(host);
   }
 
   /** Whether the registry remembers {@code spelling} of an IPv6 literal; for tests. */

@@ -6,14 +6,41 @@ import java.util.List;
 /**
  * The targets of one host, the value of the registry's cache. The cache is keyed by the host string
  * the caller already holds, so a lookup allocates no {@code host:port} key; the few ports of a host
- * are scanned. Immutable: adding a port replaces the value (and re-weighs it).
+ * are scanned. Immutable: adding a port replaces the value (and re-weighs it), and a value the
+ * cache replaced or removed is {@linkplain #retire() retired}.
  */
 final class HostTargets {
 
+  /** The host, as the cache keys it; every target's. */
+  final String host;
+
   final Target[] targets;
 
+  /**
+   * Set once the cache no longer holds this value (replaced, expired, weighed out), so the table
+   * that fronts the cache stops handing it out (see {@code BreakerRegistry#target}).
+   */
+  private volatile boolean retired;
+
+  /** A host's targets; at least one, all of the same host. */
   HostTargets(Target[] targets) {
+    this.host = targets[0].host;
     this.targets = targets;
+  }
+
+  /** Marks this value as no longer the cache's (see {@link #retired}). */
+  void retire() {
+    retired = true;
+  }
+
+  /** Whether the cache no longer holds this value. */
+  boolean retired() {
+    return retired;
+  }
+
+  /** Whether this value is the cache's for {@code host}, as far as its retirement tells. */
+  boolean holds(String host) {
+    return !retired && (this.host == host || this.host.equals(host));
   }
 
   /** What the cache last weighed this entry at (see {@link #weigh()}). */

@@ -6,6 +6,7 @@ import io.sluice.rules.Glob;
 import io.sluice.rules.SamplingRule;
 import io.sluice.rules.SpanKind;
 import io.sluice.rules.SpanMatch;
+import io.sluice.sdk.QuickHash;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Past the name limit, for a name longer than {@link #MAX_CACHED_NAME_LENGTH}, or for a null name,
  * the rules are scanned directly. No path allocates once a name is cached. Span names are built per
  * request, so the cache is fronted by a table found by a hash of a few characters ({@link
- * #quickHash}): hashing a new string whole cost more than the rest of a decision by name.
+ * QuickHash}): hashing a new string whole cost more than the rest of a decision by name.
  *
  * <p>Most spans are dropped, and reading attributes is the expensive part of a decision. So given
  * the trace id, a decision first asks whether any rule that could still match (or the fallback: the
@@ -46,7 +47,7 @@ final class SpanRuleIndex {
    */
   static final int MAX_CACHED_NAME_LENGTH = 256;
 
-  /** Slots of the table that fronts the name cache (see {@link #quickHash}). */
+  /** Slots of the table that fronts the name cache (see {@link QuickHash}). */
   private static final int FRONT_SLOTS = 1024;
 
   /**
@@ -75,7 +76,7 @@ final class SpanRuleIndex {
   private final double defaultRatio;
 
   /**
-   * A front for {@link #byName}, found by {@link #quickHash} instead of the name's full hash: span
+   * A front for {@link #byName}, found by {@link QuickHash} instead of the name's full hash: span
    * names are built per request, and hashing each new string costs more than the rest of a
    * decision. A slot holds the first cached name that lands in it; written without a lock (each
    * element is immutable; a thread that misses another's write looks in {@code byName}).
@@ -161,7 +162,7 @@ final class SpanRuleIndex {
     } else if (name.length() > MAX_CACHED_NAME_LENGTH) {
       return scan(name, kind, attributes); // never cached: hashing it whole would be wasted
     } else {
-      int slot = quickHash(name) & (FRONT_SLOTS - 1);
+      int slot = QuickHash.of(name) & (FRONT_SLOTS - 1);
       Named front = fronts[slot];
       if (front != null && (front.name == name || front.name.equals(name))) {
         perKind = front.perKind;
@@ -207,24 +208,6 @@ final class SpanRuleIndex {
       }
     }
     return best == Integer.MAX_VALUE ? CompiledRules.NO_MATCH : best;
-  }
-
-  /**
-   * A hash of a name from its length and four of its characters (first, last, middle and three
-   * quarters in, where names that share a prefix such as {@code GET /api/} differ): a few reads
-   * where {@link String#hashCode} reads every character of a string never hashed before.
-   */
-  static int quickHash(String name) {
-    int n = name.length();
-    if (n == 0) {
-      return 0;
-    }
-    int h = n;
-    h = 31 * h + name.charAt(0);
-    h = 31 * h + name.charAt(n - 1);
-    h = 31 * h + name.charAt(n >> 1);
-    h = 31 * h + name.charAt((n * 3) >> 2);
-    return h ^ (h >>> 10);
   }
 
   private int scan(String name, int kind, Attributes attributes) {

@@ -4,6 +4,7 @@ import static io.sluice.sdk.breaker.Policies.payments;
 import static io.sluice.sdk.breaker.Policies.rules;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -1838,6 +1839,68 @@ class BreakerRegistryTest {
     }
     clock.advance(Duration.ofSeconds(2));
     assertThat(registry.trackedTargets()).as("idle for 2 s").isZero();
+  }
+
+  /**
+   * A target idle past its expiry is forgotten at its next call, open breaker and all, even when
+   * nothing cleaned the cache up in between: the table that fronts the cache still holds it then,
+   * and a call must not take it from there (here the open breaker would reject for an hour).
+   */
+  @Test
+  void aTargetIdlePastItsExpiryStartsAfreshAtItsNextCall() {
+    holder.publish(
+        rules(2, Policies.with(payments(), 50, Duration.ofHours(1), BreakerScope.TARGET, false)));
+    expiringAfterIdle(Duration.ofMinutes(1));
+    fail(4);
+    assertThat(call().permitted()).as("open").isFalse();
+
+    clock.advance(Duration.ofMinutes(2));
+
+    GuardedCall afresh = call();
+    assertThat(afresh.permitted()).as("a new target, a closed breaker").isTrue();
+    afresh.onResponse(200);
+    assertThat(registry.breakerStates())
+        .singleElement()
+        .satisfies(b -> assertThat(b.state()).isEqualTo("CLOSED"));
+  }
+
+  /**
+   * A target the cache removed leaves the table that fronts the cache too: kept there, its breakers
+   * and statistics would outlive the cache's bound.
+   */
+  @Test
+  void anExpiredTargetLeavesTheFrontTable() {
+    expiringAfterIdle(Duration.ofMinutes(1));
+    succeed(2);
+    assertThat(registry.fronts(HOST)).as("found in the cache, then in front").isTrue();
+
+    clock.advance(Duration.ofMinutes(2));
+
+    assertThat(registry.trackedTargets()).isZero();
+    assertThat(registry.fronts(HOST)).isFalse();
+  }
+
+  /**
+   * Hosts whose names share a slot of the table that fronts the target cache (the same length and
+   * the same four characters it reads) each keep their own target and breaker.
+   */
+  @Test
+  void hostsSharingAFrontSlotKeepTheirOwnTargets() {
+    String first = "pay1ents.internal";
+    String second = "pay2ents.internal";
+    assertThat(io.sluice.sdk.QuickHash.of(second)).isEqualTo(io.sluice.sdk.QuickHash.of(first));
+    holder.publish(rules(2, Policies.policy("any-host", new CallMatch(null, 8080, null, null))));
+    for (int i = 0; i < 4; i++) {
+      registry.start(first, 8080, "GET", "/").onError(new IOException("refused"));
+      registry.start(second, 8080, "GET", "/").onResponse(200);
+    }
+
+    assertThat(registry.start(first, 8080, "GET", "/").permitted()).isFalse();
+    assertThat(registry.start(new String(second), 8080, "GET", "/").permitted()).isTrue();
+    assertThat(registry.breakerStates())
+        .extracting(AgentStatus.BreakerState::key, AgentStatus.BreakerState::state)
+        .containsExactlyInAnyOrder(
+            tuple(first + ":8080", "OPEN"), tuple(second + ":8080", "CLOSED"));
   }
 
   @Test

@@ -268,7 +268,7 @@ class SpanRuleIndexTest {
     String first = "GET /a/users/1/x";
     String second = "GET /b/users/1/x";
     assertThat(second).isNotEqualTo(first);
-    assertThat(SpanRuleIndex.quickHash(second)).isEqualTo(SpanRuleIndex.quickHash(first));
+    assertThat(io.sluice.sdk.QuickHash.of(second)).isEqualTo(io.sluice.sdk.QuickHash.of(first));
     List<SamplingRule> rules =
         List.of(
             new SamplingRule("first", new SpanMatch(first, null, Map.of()), 1.0, null),
