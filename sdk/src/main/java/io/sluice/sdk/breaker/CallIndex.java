@@ -26,6 +26,14 @@ final class CallIndex {
   private final String[] methodLiterals;
   private final Glob[] paths;
 
+  /**
+   * Each path glob's literal prefix ({@link #literalPrefix}), and whether it decides the match
+   * alone (a glob {@code prefix**}, the commonest shape): a plain {@code startsWith}, not the glob.
+   */
+  private final String[] pathPrefixes;
+
+  private final boolean[] prefixDecides;
+
   /** Over the path globs' literal prefixes; null past {@link PathPrefixTree#MAX_POLICIES}. */
   private final PathPrefixTree pathTree;
 
@@ -36,7 +44,8 @@ final class CallIndex {
     methods = new Glob[n];
     methodLiterals = new String[n];
     paths = new Glob[n];
-    String[] pathPrefixes = new String[n];
+    pathPrefixes = new String[n];
+    prefixDecides = new boolean[n];
     for (int i = 0; i < n; i++) {
       CallMatch m = policies.get(i).match();
       hosts[i] = m.host() == null ? null : CallTarget.hostGlob(m.host());
@@ -51,6 +60,10 @@ final class CallIndex {
               : m.method().toUpperCase(Locale.ROOT).intern();
       paths[i] = m.path() == null ? null : Glob.compile(m.path());
       pathPrefixes[i] = literalPrefix(m.path());
+      prefixDecides[i] =
+          m.path() != null
+              && m.path().indexOf('*') == m.path().length() - 2
+              && m.path().endsWith("**");
     }
     pathTree = n <= PathPrefixTree.MAX_POLICIES ? new PathPrefixTree(pathPrefixes) : null;
   }
@@ -100,8 +113,14 @@ final class CallIndex {
   }
 
   private boolean matches(int i, String method, String path) {
-    return (methods[i] == null || methodMatches(i, method))
-        && (paths[i] == null || paths[i].matches(path));
+    if (methods[i] != null && !methodMatches(i, method)) {
+      return false;
+    }
+    Glob glob = paths[i];
+    if (glob == null) {
+      return true;
+    }
+    return prefixDecides[i] ? path.startsWith(pathPrefixes[i]) : glob.matches(path);
   }
 
   /**

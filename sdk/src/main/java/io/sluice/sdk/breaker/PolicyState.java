@@ -75,6 +75,15 @@ final class PolicyState {
   private static final java.util.concurrent.atomic.AtomicLong GENERATIONS =
       new java.util.concurrent.atomic.AtomicLong();
 
+  /**
+   * Whether each status below {@link #TABULATED_STATUSES} is a failure, a bit each: every call's
+   * outcome is judged by its status, and scanning the policy's ranges cost more than this one read.
+   */
+  private final long[] failureStatuses = new long[TABULATED_STATUSES / Long.SIZE];
+
+  /** Statuses judged by {@link #failureStatuses}: every HTTP status (100 to 599) and then some. */
+  private static final int TABULATED_STATUSES = 1024;
+
   /** The rule-scoped breaker, once created (only when {@link #ruleScoped}). */
   volatile ManagedBreaker ruleBreaker;
 
@@ -88,9 +97,18 @@ final class PolicyState {
     this.slowCallNanos = policy.slowCallDuration().toNanos();
     this.maxHalfOpenMillis = settings.maxWaitInHalfOpenState().toMillis();
     this.breakerWeight = breakerWeight(policy.slidingWindow().size() + policy.halfOpenCalls());
+    for (int status = 0; status < TABULATED_STATUSES; status++) {
+      if (policy.isFailureStatus(status)) {
+        failureStatuses[status >>> 6] |= 1L << status;
+      }
+    }
   }
 
+  /** Whether {@code status} counts as a failure under this policy. */
   boolean isFailureStatus(int status) {
+    if (status >= 0 && status < TABULATED_STATUSES) {
+      return (failureStatuses[status >>> 6] & (1L << status)) != 0;
+    }
     return policy.isFailureStatus(status);
   }
 }
