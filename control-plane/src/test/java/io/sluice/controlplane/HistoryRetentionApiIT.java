@@ -1,8 +1,11 @@
 package io.sluice.controlplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdExtension;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +26,14 @@ class HistoryRetentionApiIT {
 
   static RunningControlPlane controlPlane;
 
+  /** History of a service whose rules no one writes: kept from before the bound. */
+  private static final String IDLE = "archive";
+
   @BeforeAll
   static void start() {
+    for (long revision = 1; revision <= 4; revision++) {
+      etcd.server().put(EtcdKeys.defaults().history(IDLE, revision), "{}");
+    }
     controlPlane =
         RunningControlPlane.start(
             Map.of(
@@ -43,6 +52,26 @@ class HistoryRetentionApiIT {
     if (controlPlane != null) {
       controlPlane.close();
     }
+  }
+
+  /**
+   * A service whose rules are not written after the start keeps no more than the bound either: the
+   * start sweeps every service's history.
+   */
+  @Test
+  void aServiceWhoseRulesAreNotWrittenIsBroughtDownToTheBoundAtStart() {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(idleEntries()).containsExactly(false, false, true, true));
+  }
+
+  /** Whether each of the idle service's entries, revisions 1 to 4, is still there. */
+  private static List<Boolean> idleEntries() {
+    List<Boolean> kept = new ArrayList<>();
+    for (long revision = 1; revision <= 4; revision++) {
+      kept.add(etcd.server().get(EtcdKeys.defaults().history(IDLE, revision)).isPresent());
+    }
+    return kept;
   }
 
   @Test

@@ -58,39 +58,7 @@ public final class HistoryRetention {
       return 0;
     }
     try {
-      // the keys of revisions 0 to Long.MAX_VALUE, and what sorts between them
-      ByteSequence from = EtcdGateway.bytes(etcd.keys().history(service, 0));
-      ByteSequence end = EtcdGateway.bytes(etcd.keys().history(service, Long.MAX_VALUE) + "\0");
-      GetResponse counted =
-          etcd.await(
-              etcd.kv().get(from, GetOption.builder().withRange(end).withCountOnly(true).build()),
-              "count the history of " + service);
-      long excess = Math.min(counted.getCount() - maxEntries, MAX_DELETED_PER_WRITE);
-      if (excess <= 0) {
-        return 0;
-      }
-      // the oldest entries and, last, the oldest one kept, as of the count: the delete ends below
-      // it
-      List<KeyValue> oldest =
-          etcd.await(
-                  etcd.kv()
-                      .get(
-                          from,
-                          GetOption.builder()
-                              .withRange(end)
-                              .withRevision(counted.getHeader().getRevision())
-                              .withKeysOnly(true)
-                              .withSortField(GetOption.SortTarget.KEY)
-                              .withSortOrder(GetOption.SortOrder.ASCEND)
-                              .withLimit(excess + 1)
-                              .build()),
-                  "read the oldest history keys of " + service)
-              .getKvs();
-      ByteSequence firstKept = oldest.get((int) excess).getKey();
-      return etcd.commit(
-              etcd.kv().delete(from, DeleteOption.builder().withRange(firstKept).build()),
-              "delete the oldest history entries of " + service)
-          .getDeleted();
+      return trimOrThrow(service);
     } catch (RuntimeException e) {
       LOG.log(
           Level.WARNING,
@@ -102,5 +70,55 @@ public final class HistoryRetention {
               + OneLineText.escape(String.valueOf(e.getMessage())));
       return 0;
     }
+  }
+
+  /** The bound: the newest entries each service keeps; 0 keeps every entry. */
+  int maxEntries() {
+    return maxEntries;
+  }
+
+  /**
+   * Deletes the oldest entries of {@code service}'s history beyond the bound (at most {@link
+   * #MAX_DELETED_PER_WRITE}), as {@link #trim} does, but lets a failed etcd call's exception out.
+   *
+   * @return how many were deleted
+   */
+  long trimOrThrow(String service) {
+    if (maxEntries == 0) {
+      return 0;
+    }
+    // the keys of revisions 0 to Long.MAX_VALUE, and what sorts between them
+    ByteSequence from = EtcdGateway.bytes(etcd.keys().history(service, 0));
+    ByteSequence end = EtcdGateway.bytes(etcd.keys().history(service, Long.MAX_VALUE) + "\0");
+    GetResponse counted =
+        etcd.await(
+            etcd.kv().get(from, GetOption.builder().withRange(end).withCountOnly(true).build()),
+            "count the history of " + service);
+    long excess = Math.min(counted.getCount() - maxEntries, MAX_DELETED_PER_WRITE);
+    if (excess <= 0) {
+      return 0;
+    }
+    // the oldest entries and, last, the oldest one kept, as of the count: the delete ends below
+    // it
+    List<KeyValue> oldest =
+        etcd.await(
+                etcd.kv()
+                    .get(
+                        from,
+                        GetOption.builder()
+                            .withRange(end)
+                            .withRevision(counted.getHeader().getRevision())
+                            .withKeysOnly(true)
+                            .withSortField(GetOption.SortTarget.KEY)
+                            .withSortOrder(GetOption.SortOrder.ASCEND)
+                            .withLimit(excess + 1)
+                            .build()),
+                "read the oldest history keys of " + service)
+            .getKvs();
+    ByteSequence firstKept = oldest.get((int) excess).getKey();
+    return etcd.commit(
+            etcd.kv().delete(from, DeleteOption.builder().withRange(firstKept).build()),
+            "delete the oldest history entries of " + service)
+        .getDeleted();
   }
 }

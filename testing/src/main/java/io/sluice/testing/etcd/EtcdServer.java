@@ -604,6 +604,11 @@ public final class EtcdServer implements AutoCloseable {
     return anonymous.put(key, value);
   }
 
+  /** A key's value, read bypassing every Sluice component; empty when there is no such key. */
+  public java.util.Optional<String> get(String key) {
+    return anonymous.get(key);
+  }
+
   /** Deletes a key, bypassing every Sluice component. */
   public void delete(String key) {
     anonymous.delete(key);
