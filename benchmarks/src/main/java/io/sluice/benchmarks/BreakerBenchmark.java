@@ -40,14 +40,14 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * A successful call through a closed breaker: Sluice's {@link BreakerRegistry} (policy lookup among
- * 1 or 10 policies for the call's host and port, differing by path, with the match last; target
- * lookup, permission, outcome, target statistics; metrics off, or to the SDK with a reader) beside
- * a plain Resilience4j {@code CircuitBreaker.decorateSupplier} with the same settings, the baseline
- * the SDK's target is stated against, and beside plain Resilience4j as an app keeps one breaker per
- * target without Sluice: its {@code CircuitBreakerRegistry} by {@code host:port} name (no policy
- * match, no bound on the number of breakers, no statistics). The host reaches the registry as one
- * string constant, or as a new equal string on every call, as an HTTP client hands over the host it
- * parsed from each request (see {@link #host}).
+ * 1 or 10 policies for the call's host and port, differing by path ({@link #paths}), with the match
+ * last; target lookup, permission, outcome, target statistics; metrics off, or to the SDK with a
+ * reader) beside a plain Resilience4j {@code CircuitBreaker.decorateSupplier} with the same
+ * settings, the baseline the SDK's target is stated against, and beside plain Resilience4j as an
+ * app keeps one breaker per target without Sluice: its {@code CircuitBreakerRegistry} by {@code
+ * host:port} name (no policy match, no bound on the number of breakers, no statistics). The host
+ * reaches the registry as one string constant, or as a new equal string on every call, as an HTTP
+ * client hands over the host it parsed from each request (see {@link #host}).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -78,6 +78,16 @@ public class BreakerBenchmark {
    */
   @Param({"constant", "per-call"})
   public String host;
+
+  /**
+   * How the other policies' path globs relate to the call's path {@code /pay/42}: {@code distinct},
+   * {@code /other-N/**}, whose literal prefixes the call's path does not start with (Sluice rules
+   * them out at once, see {@code PathPrefixTree}); {@code shared}, {@code /pay/*}{@code /other-N},
+   * whose literal prefix {@code /pay/} it does, so each is checked in full before the last matches
+   * (the worst case of a policy match).
+   */
+  @Param({"distinct", "shared"})
+  public String paths;
 
   private CallString callHost;
 
@@ -112,11 +122,11 @@ public class BreakerBenchmark {
     plainByTarget = CircuitBreakerRegistry.of(config);
 
     List<BreakerPolicy> list = new ArrayList<>();
-    // the same host and port as the call, so they stay candidates for its target and its match
-    // checks each of them (method, then path) on every call before the last one matches
+    // the same host and port as the call, so they stay candidates for its target; with distinct
+    // paths their globs' literal prefixes rule them out, with shared ones each is checked in turn
     for (int i = 0; i < policies - 1; i++) {
-      list.add(
-          policy("other-" + i, new CallMatch("payments*", PORT, "POST", "/other-" + i + "/**")));
+      String glob = paths.equals("shared") ? "/pay/*/other-" + i : "/other-" + i + "/**";
+      list.add(policy("other-" + i, new CallMatch("payments*", PORT, "POST", glob)));
     }
     list.add(policy("payments", new CallMatch("payments*", PORT, "POST", "/pay/**")));
     RuleDocument doc = new RuleDocument(1, "bench", SamplingPolicy.DEFAULT, list);

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -104,10 +105,10 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
    * A front for the target cache, found by {@link QuickHash} instead of the host's full hash: HTTP
    * clients hand over a host string parsed from each request, and hashing it whole cost more than
    * the rest of the lookup. A slot holds the first host found there in the cache, until the cache
-   * replaces or removes its value ({@link #unfront}); written without a lock (a value's fields are
-   * final, and a thread that misses another's write looks in the cache).
+   * replaces or removes its value ({@link #unfront}); written without a lock (a thread that misses
+   * another's write looks in the cache).
    */
-  private final HostTargets[] fronts = new HostTargets[FRONT_SLOTS];
+  private final AtomicReferenceArray<HostTargets> fronts = new AtomicReferenceArray<>(FRONT_SLOTS);
 
   /** IPv6 literals as callers spell them, and as targets are kept; see {@link #canonicalHost}. */
   private final Map<String, String> ipv6Spellings = new ConcurrentHashMap<>();
@@ -559,30 +560,33 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
    */
   private Target target(String host, int port, long now) {
     int slot = QuickHash.of(host) & (FRONT_SLOTS - 1);
-    HostTargets h = fronts[slot];
+    HostTargets h = fronts.get(slot);
     if (h == null || !h.holds(host)) {
       h = quiet.getIfPresentQuietly(host);
       if (h != null) {
-        HostTargets front = fronts[slot];
-        if (front == null || front.retired()) {
-          fronts[slot] = h;
-        }
+        front(slot, h);
       }
     }
     Target t = h == null ? null : h.find(port);
     if (t != null) {
-      if (now - t.touchedNanos > TOUCH_NANOS) {
+      long idle = now - t.touchedNanos;
+      if (idle <= TOUCH_NANOS) {
+        return t;
+      }
+      // The cache last heard of a call to it at touchedNanos. Idle for longer than the cache keeps
+      // a target, it has expired there (the front table still has it until the cache removes it,
+      // and the quiet lookup sees no expired value): the compute below makes a fresh one, as a
+      // call after the expiry got before the front table, and every other call that finds it so
+      // meanwhile goes there too.
+      if (idle <= idleNanos) {
         t.touchedNanos = now;
-        if (targets.getIfPresent(host) == null) {
-          // expired (the front table still had it; the quiet lookup sees no expired value) and
-          // now removed: a fresh target, as a call after the expiry got before the front table
-          return target(host, port, now);
-        }
-        if (h.targets.length > 1 && h.anyIdle(now, idleNanos)) {
-          forgetIdlePorts(host, now);
+        if (targets.getIfPresent(host) != null) {
+          if (h.targets.length > 1 && h.anyIdle(now, idleNanos)) {
+            forgetIdlePorts(host, now);
+          }
+          return t;
         }
       }
-      return t;
     }
     // Host names are case-insensitive, and IPv6 literals come with brackets from some clients
     // (JDK, Apache, Vert.x: "[::1]") and without from others (OkHttp: "::1"), and in any of their
@@ -609,14 +613,24 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
   /**
    * Takes a value the cache no longer holds out of the front table: retired, so a thread that
    * already read it from its slot looks in the cache instead; and its slot emptied, so its targets
-   * (with their breakers and statistics) are not kept past the cache's bound. A racing thread may
-   * put it back into its slot, where it is retired, until another host takes the slot.
+   * (with their breakers and statistics) are not kept past the cache's bound (see {@link #front}).
    */
   private void unfront(HostTargets value) {
     value.retire();
-    int slot = QuickHash.of(value.host) & (FRONT_SLOTS - 1);
-    if (fronts[slot] == value) {
-      fronts[slot] = null;
+    fronts.compareAndSet(QuickHash.of(value.host) & (FRONT_SLOTS - 1), value, null);
+  }
+
+  /**
+   * Puts {@code value}, just found in the cache, into its slot unless another host's live value
+   * holds it. Should the cache remove it meanwhile, either {@link #unfront} finds it in the slot or
+   * this sees it retired (each writes, then reads what the other writes), and it leaves the slot.
+   */
+  private void front(int slot, HostTargets value) {
+    HostTargets front = fronts.get(slot);
+    if ((front == null || front.retired()) && fronts.compareAndSet(slot, front, value)) {
+      if (value.retired()) {
+        fronts.compareAndSet(slot, value, null);
+      }
     }
   }
 
@@ -790,9 +804,12 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     return null;
   }
 
-  /** Whether the front table holds a value for {@code host}; for tests. */
+  /**
+   * Whether the front table's slot for {@code host} holds a value of it, retired or not (an emptied
+   * slot is what lets a removed value go); for tests.
+   */
   boolean fronts(String host) {
-    HostTargets h = fronts[QuickHash.of(host) & (FRONT_SLOTS - 1)];
+    HostTargets h = fronts.get(QuickHash.of(host) & (FRONT_SLOTS - 1));
     return h != null && h.host.equals(host);
   }
 

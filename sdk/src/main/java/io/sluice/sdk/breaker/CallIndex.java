@@ -128,6 +128,15 @@ final class CallIndex {
    * CompiledRules#NO_MATCH}; {@code mask} is {@link #mask mask(candidates)}.
    */
   int match(int[] candidates, long mask, String method, String path) {
+    if (path == null) {
+      // no path: only a policy without a path part can match (the registry passes "/" instead)
+      for (int i : candidates) {
+        if (paths[i] == null && (methods[i] == null || methodMatches(i, method))) {
+          return i;
+        }
+      }
+      return CompiledRules.NO_MATCH;
+    }
     if (pathTree == null || candidates.length < 2) {
       for (int i : candidates) {
         if (matches(i, method, path)) {

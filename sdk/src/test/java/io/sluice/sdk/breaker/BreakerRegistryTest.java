@@ -1881,6 +1881,30 @@ class BreakerRegistryTest {
   }
 
   /**
+   * A port first called once its host is in the table that fronts the cache: the cache replaces the
+   * host's value (the one in front no longer holds every port), and each port keeps its own
+   * breaker.
+   */
+  @Test
+  void aPortAddedToAHostInTheFrontTableIsATargetOfItsOwn() {
+    holder.publish(
+        rules(2, Policies.policy("any-port", new CallMatch("payments*", null, null, null))));
+    succeed(2);
+    assertThat(registry.fronts(HOST)).isTrue();
+
+    for (int i = 0; i < 4; i++) {
+      registry.start(HOST, 8081, "POST", "/pay").onError(new IOException("refused"));
+    }
+
+    assertThat(registry.start(HOST, 8081, "POST", "/pay").permitted()).isFalse();
+    assertThat(call().permitted()).isTrue();
+    assertThat(registry.trackedTargets()).isEqualTo(2);
+    assertThat(registry.breakerStates())
+        .extracting(AgentStatus.BreakerState::key, AgentStatus.BreakerState::state)
+        .containsExactlyInAnyOrder(tuple(HOST + ":8080", "CLOSED"), tuple(HOST + ":8081", "OPEN"));
+  }
+
+  /**
    * Hosts whose names share a slot of the table that fronts the target cache (the same length and
    * the same four characters it reads) each keep their own target and breaker.
    */

@@ -35,7 +35,9 @@ class CallIndexTest {
     "/ab/*",
     "**/c",
     "/pay",
-    "/pé/*"
+    "/pé/*",
+    "/pa**",
+    "/a/*/**"
   };
   private static final String[] PATHS = {
     "/pay/1",
@@ -49,7 +51,8 @@ class CallIndexTest {
     "/ab/x",
     "/pay/1/x",
     "/pé/x",
-    "/pax/1"
+    "/pax/1",
+    null
   };
 
   @TestFactory
