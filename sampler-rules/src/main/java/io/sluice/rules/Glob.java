@@ -8,11 +8,13 @@ package io.sluice.rules;
  * <p>Design note. Matching runs on request threads for every span and every outgoing call, so it
  * must be cheap, allocation-free and immune to pathological input. The common shapes (a literal,
  * {@code prefix*}, {@code prefix**}, {@code *suffix}, {@code **suffix}, {@code *}, {@code **}) get
- * dedicated checks. Everything else runs a Thompson-style simulation of the pattern's automaton
- * with the set of live states in a {@code long} bit set: time is O(pattern × input) whatever the
- * input, with no backtracking and no allocation. Patterns of more than 63 tokens (a token is a
- * character or a star) that fit no fast path run the same simulation on {@code long[]} bit sets
- * allocated per call (a deliberate trade for rare, very long globs), a word of 64 states at a time.
+ * dedicated checks. Everything else is first checked, when case-sensitive, for the pattern's text
+ * before its first star and after its last (an input without either is refused in a few reads),
+ * then runs a Thompson-style simulation of the pattern's automaton with the set of live states in a
+ * {@code long} bit set: time is O(pattern × input) whatever the input, with no backtracking and no
+ * allocation. Patterns of more than 63 tokens (a token is a character or a star) that fit no fast
+ * path run the same simulation on {@code long[]} bit sets allocated per call (a deliberate trade
+ * for rare, very long globs), a word of 64 states at a time.
  *
  * <p>Case-insensitive globs compare characters as {@link String#equalsIgnoreCase} does (by {@code
  * toLowerCase(toUpperCase(c))}, a character outside the Basic Multilingual Plane as the one code
@@ -46,6 +48,15 @@ public final class Glob {
 
   /** The automaton of a pattern of more than 63 tokens that fits no fast path, else null. */
   private final LargeAutomaton large;
+
+  /**
+   * A case-sensitive pattern that fits no fast path: its text before the first {@code *} and after
+   * the last, which every match starts and ends with, checked before the automaton runs (an input
+   * that shares neither is refused in a few character reads); else null.
+   */
+  private final String head;
+
+  private final String tail;
 
   private Glob(String pattern, boolean ignoreCase) {
     this.pattern = pattern;
@@ -105,6 +116,9 @@ public final class Glob {
       literal = "";
     }
     large = shape == Shape.GENERAL && n >= 64 ? new LargeAutomaton(kinds, chars) : null;
+    boolean bounded = shape == Shape.GENERAL && !ignoreCase;
+    head = bounded ? pattern.substring(0, pattern.indexOf('*')) : null;
+    tail = bounded ? pattern.substring(pattern.lastIndexOf('*') + 1) : null;
   }
 
   private static int starLength(byte kind) {
@@ -196,6 +210,12 @@ public final class Glob {
           return slash < 0 || slash >= start;
         }
       default:
+        if (head != null
+            && (input.length() < head.length() + tail.length()
+                || !input.startsWith(head)
+                || !input.endsWith(tail))) {
+          return false;
+        }
         return kinds.length < 64 ? matchesSmall(input) : matchesLarge(input);
     }
   }
