@@ -101,6 +101,24 @@ final class Policies {
         ActiveRules.Source.ETCD);
   }
 
+  /** {@code p} with these failure status codes. */
+  static BreakerPolicy failingOn(BreakerPolicy p, StatusCodeRange... ranges) {
+    return new BreakerPolicy(
+        p.name(),
+        p.match(),
+        p.scope(),
+        p.failureRateThreshold(),
+        p.slowCallRateThreshold(),
+        p.slowCallDuration(),
+        p.slidingWindow(),
+        p.minimumCalls(),
+        p.waitInOpenState(),
+        p.halfOpenCalls(),
+        List.of(ranges),
+        p.onOpen(),
+        p.shadow());
+  }
+
   /** {@code p} with one trial call and this wait. */
   static BreakerPolicy oneTrialCall(BreakerPolicy p, Duration wait) {
     return new BreakerPolicy(

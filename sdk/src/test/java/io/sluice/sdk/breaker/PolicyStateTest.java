@@ -6,7 +6,6 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.sluice.rules.BreakerPolicy;
 import io.sluice.rules.CallMatch;
 import io.sluice.rules.StatusCodeRange;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PolicyStateTest {
@@ -15,7 +14,8 @@ class PolicyStateTest {
   @Test
   void judgesEveryStatusAsThePolicysRangesDo() {
     BreakerPolicy policy =
-        withFailureStatuses(
+        Policies.failingOn(
+            Policies.policy("p", CallMatch.ANY),
             new StatusCodeRange(429, 429),
             new StatusCodeRange(500, 503),
             new StatusCodeRange(1020, 1100),
@@ -30,23 +30,5 @@ class PolicyStateTest {
     }
     assertThat(state.isFailureStatus(Integer.MAX_VALUE)).isFalse();
     assertThat(state.isFailureStatus(Integer.MIN_VALUE)).isFalse();
-  }
-
-  private static BreakerPolicy withFailureStatuses(StatusCodeRange... ranges) {
-    BreakerPolicy p = Policies.policy("p", CallMatch.ANY);
-    return new BreakerPolicy(
-        p.name(),
-        p.match(),
-        p.scope(),
-        p.failureRateThreshold(),
-        p.slowCallRateThreshold(),
-        p.slowCallDuration(),
-        p.slidingWindow(),
-        p.minimumCalls(),
-        p.waitInOpenState(),
-        p.halfOpenCalls(),
-        List.of(ranges),
-        p.onOpen(),
-        p.shadow());
   }
 }
