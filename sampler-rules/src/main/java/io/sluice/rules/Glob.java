@@ -58,6 +58,12 @@ public final class Glob {
 
   private final String tail;
 
+  /**
+   * The star tokens' states, as bits (patterns of up to 63 tokens): the states a star's skip adds
+   * are these shifted by one (see {@link #closure}).
+   */
+  private final long starStates;
+
   private Glob(String pattern, boolean ignoreCase) {
     this.pattern = pattern;
     this.ignoreCase = ignoreCase;
@@ -116,6 +122,13 @@ public final class Glob {
       literal = "";
     }
     large = shape == Shape.GENERAL && n >= 64 ? new LargeAutomaton(kinds, chars) : null;
+    long starBits = 0;
+    for (int i = 0; i < Math.min(n, Long.SIZE - 1); i++) {
+      if (kinds[i] != LITERAL) {
+        starBits |= 1L << i;
+      }
+    }
+    starStates = starBits;
     boolean bounded = shape == Shape.GENERAL && !ignoreCase;
     head = bounded ? pattern.substring(0, pattern.indexOf('*')) : null;
     tail = bounded ? pattern.substring(pattern.lastIndexOf('*') + 1) : null;
@@ -287,12 +300,17 @@ public final class Glob {
     return (states & (1L << n)) != 0;
   }
 
-  /** Adds the states reachable by letting stars match nothing. */
+  /**
+   * Adds the states reachable by letting stars match nothing: the state after each live star, and
+   * so on. In a valid glob no star token follows another ({@code **} is one token, and {@code ***}
+   * is no glob), so the first step adds only literals' states or the accepting one and the second
+   * finds nothing new.
+   */
   private long closure(long states) {
-    for (int i = 0; i < kinds.length; i++) {
-      if ((states & (1L << i)) != 0 && kinds[i] != LITERAL) {
-        states |= 1L << (i + 1);
-      }
+    long next = states | ((states & starStates) << 1);
+    while (next != states) {
+      states = next;
+      next = states | ((states & starStates) << 1);
     }
     return states;
   }
