@@ -607,7 +607,12 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
                     v == null
                         ? new HostTargets(new Target[] {new Target(k, port, now)})
                         : v.find(port) != null ? v : v.with(new Target(k, port, now)));
-    return updated.find(port);
+    Target found = updated.find(port);
+    // the compute was an access the cache heard of: a target it kept (its entry's access time
+    // renewed by a write for another port or a weighing, so not yet expired there) is touched,
+    // or every call to it would come here again
+    found.touchedNanos = now;
+    return found;
   }
 
   /**

@@ -1865,6 +1865,39 @@ class BreakerRegistryTest {
   }
 
   /**
+   * A busy port whose call found it idle by its own last touch while the cache still kept its host
+   * (another port's call renewed the host's entry) counts as touched: before, such a call went to
+   * the cache without touching it, and a later call to the other port forgot the busy one as idle,
+   * open breaker and all.
+   */
+  @Test
+  void aPortCalledAfterItsHostWasRenewedByAnotherIsNotForgottenAsIdle() {
+    holder.publish(
+        rules(
+            2,
+            Policies.with(
+                Policies.policy("any-port", new CallMatch("payments*", null, null, null)),
+                50,
+                Duration.ofHours(1),
+                BreakerScope.TARGET,
+                false)));
+    expiringAfterIdle(Duration.ofMinutes(1));
+    for (int i = 0; i < 4; i++) {
+      registry.start(HOST, 8081, "POST", "/pay").onError(new IOException("refused"));
+    }
+    call().onResponse(200);
+
+    clock.advance(Duration.ofSeconds(50));
+    call().onResponse(200); // renews the host's entry in the cache
+    clock.advance(Duration.ofSeconds(20));
+    assertThat(registry.start(HOST, 8081, "POST", "/pay").permitted()).as("open").isFalse();
+    clock.advance(Duration.ofSeconds(30));
+    call().onResponse(200); // 8081 was called 30 s ago: not idle
+
+    assertThat(registry.start(HOST, 8081, "POST", "/pay").permitted()).as("still open").isFalse();
+  }
+
+  /**
    * A target the cache removed leaves the table that fronts the cache too: kept there, its breakers
    * and statistics would outlive the cache's bound.
    */
