@@ -1,5 +1,6 @@
 package io.sluice.controlplane.history;
 
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
 import io.sluice.controlplane.etcd.EtcdGateway;
@@ -7,8 +8,10 @@ import io.sluice.rules.OneLineText;
 import io.sluice.rules.wire.EtcdKeys;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -27,7 +30,8 @@ import org.springframework.stereotype.Component;
  * every entry; each is trimmed until it holds no more than the bound. A failure (etcd away, a
  * timeout) is warned of once and retried from the service it failed on, after 1 s and then twice as
  * long each time up to a minute, until the sweep is done or the control plane stops. Control planes
- * sweeping at once each keep at least the bound (see {@link HistoryRetention}).
+ * sweeping at once each keep at least the bound (see {@link HistoryRetention}). A start after a
+ * stop sweeps again from the beginning.
  */
 @Component
 final class HistorySweep implements SmartLifecycle {
@@ -40,15 +44,8 @@ final class HistorySweep implements SmartLifecycle {
   private final EtcdGateway etcd;
   private final HistoryRetention retention;
 
-  private ScheduledExecutorService executor;
-
-  /** The first history key not swept yet; confined to the sweep's thread. */
-  private String next;
-
-  private long deleted;
-  private int trimmedServices;
-  private boolean failureTold;
-  private Duration retry = FIRST_RETRY;
+  /** The sweep under way, or null. */
+  private Sweep current;
 
   HistorySweep(EtcdGateway etcd, HistoryRetention retention) {
     this.etcd = etcd;
@@ -57,140 +54,176 @@ final class HistorySweep implements SmartLifecycle {
 
   @Override
   public synchronized void start() {
-    if (retention.maxEntries() == 0 || executor != null) {
+    if (retention.maxEntries() == 0 || current != null) {
       return;
     }
-    executor =
+    current = new Sweep();
+    current.executor.execute(current::run);
+  }
+
+  @Override
+  public synchronized void stop() {
+    if (current != null) {
+      current.executor.shutdownNow();
+      current = null;
+    }
+  }
+
+  @Override
+  public synchronized boolean isRunning() {
+    return current != null;
+  }
+
+  /** Forgets {@code sweep}, done, unless a stop already did (and a start began another). */
+  private synchronized void ended(Sweep sweep) {
+    if (current == sweep) {
+      current = null;
+    }
+  }
+
+  /**
+   * One sweep, from the first history key to the last, with its own thread: what it has done so far
+   * is confined to that thread, and a sweep that a stop cancelled touches no later one.
+   */
+  private final class Sweep {
+
+    final ScheduledExecutorService executor =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
               Thread t = new Thread(r, "sluice-history-sweep");
               t.setDaemon(true);
               return t;
             });
-    next = etcd.keys().historyPrefix();
-    executor.execute(this::run);
-  }
 
-  @Override
-  public synchronized void stop() {
-    if (executor != null) {
-      executor.shutdownNow();
-      executor = null;
-    }
-  }
+    /** The first history key not swept yet. */
+    private ByteSequence next = EtcdGateway.bytes(etcd.keys().historyPrefix());
 
-  @Override
-  public synchronized boolean isRunning() {
-    return executor != null;
-  }
+    private long deleted;
+    private int trimmedServices;
+    private boolean failureTold;
+    private Duration retry = FIRST_RETRY;
 
-  /** Sweeps from where the last run stopped; on a failure, runs again later. */
-  private void run() {
-    try {
-      sweep();
-    } catch (RuntimeException e) {
-      if (Thread.currentThread().isInterrupted()) {
-        return; // stopping
-      }
-      if (!failureTold) {
-        failureTold = true;
-        LOG.log(
-            Level.WARNING,
-            "the sweep of every service's history down to "
-                + retention.maxEntries()
-                + " entries failed; retrying in the background: "
-                + OneLineText.escape(String.valueOf(e.getMessage())));
-      }
-      reschedule();
-      return;
-    }
-    if (deleted > 0 || failureTold) {
-      LOG.info(
-          "history swept: "
-              + deleted
-              + " entries beyond the newest "
-              + retention.maxEntries()
-              + " of each service deleted, from "
-              + trimmedServices
-              + " services");
-    }
-    finished();
-  }
-
-  private synchronized void reschedule() {
-    if (executor != null) {
-      executor.schedule(this::run, retry.toMillis(), TimeUnit.MILLISECONDS);
-      Duration twice = retry.multipliedBy(2);
-      retry = twice.compareTo(LAST_RETRY) > 0 ? LAST_RETRY : twice;
-    }
-  }
-
-  private synchronized void finished() {
-    if (executor != null) {
-      executor.shutdown();
-      executor = null;
-    }
-  }
-
-  /** Trims each service whose history has a key at or after {@link #next}, in key order. */
-  private void sweep() {
-    String prefix = etcd.keys().historyPrefix();
-    // the first key past every history key: the prefix's closing '/' and one more
-    String end = prefix.substring(0, prefix.length() - 1) + (char) ('/' + 1);
-    while (!Thread.currentThread().isInterrupted()) {
-      List<KeyValue> first =
-          etcd.await(
-                  etcd.kv()
-                      .get(
-                          EtcdGateway.bytes(next),
-                          GetOption.builder()
-                              .withRange(EtcdGateway.bytes(end))
-                              .withKeysOnly(true)
-                              .withLimit(1)
-                              .build()),
-                  "find the next service with history")
-              .getKvs();
-      if (first.isEmpty()) {
+    /** Sweeps from where the last run stopped; on a failure, runs again later. */
+    void run() {
+      try {
+        sweep();
+      } catch (RuntimeException e) {
+        if (executor.isShutdown()) {
+          return; // stopped
+        }
+        if (!failureTold) {
+          failureTold = true;
+          LOG.log(
+              Level.WARNING,
+              "the sweep of every service's history down to "
+                  + retention.maxEntries()
+                  + " entries failed; retrying in the background: "
+                  + OneLineText.escape(String.valueOf(e.getMessage())));
+        }
+        try {
+          executor.schedule(this::run, retry.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopped) {
+          return; // a stop came in between
+        }
+        Duration twice = retry.multipliedBy(2);
+        retry = twice.compareTo(LAST_RETRY) > 0 ? LAST_RETRY : twice;
         return;
       }
-      String key = first.get(0).getKey().toString(StandardCharsets.UTF_8);
-      int slash = key.indexOf('/', prefix.length());
-      if (slash < 0) {
-        next = key + '\0'; // a key written around the API, of no service: passed over
-        continue;
+      if (executor.isShutdown()) {
+        return; // stopped between two services: not done
       }
-      String service = key.substring(prefix.length(), slash);
-      if (isServiceName(service)) {
-        trimAll(service);
+      if (deleted > 0 || failureTold) {
+        LOG.info(
+            "history swept: "
+                + deleted
+                + " entries beyond the newest "
+                + retention.maxEntries()
+                + " of each service deleted, from "
+                + trimmedServices
+                + " services");
       }
-      // the first key past every key of the service's: its name, then the character after '/'
-      next = prefix + service + (char) ('/' + 1);
+      executor.shutdown();
+      ended(this);
     }
+
+    /** Trims each service whose history has a key at or after {@link #next}, in key order. */
+    private void sweep() {
+      byte[] prefix = etcd.keys().historyPrefix().getBytes(StandardCharsets.UTF_8);
+      // the first key past every history key: the prefix's closing '/' and one more
+      byte[] end = Arrays.copyOf(prefix, prefix.length);
+      end[end.length - 1]++;
+      while (!executor.isShutdown()) {
+        List<KeyValue> first =
+            etcd.await(
+                    etcd.kv()
+                        .get(
+                            next,
+                            GetOption.builder()
+                                .withRange(ByteSequence.from(end))
+                                .withKeysOnly(true)
+                                .withLimit(1)
+                                .build()),
+                    "find the next service with history")
+                .getKvs();
+        if (first.isEmpty()) {
+          return;
+        }
+        byte[] key = first.get(0).getKey().getBytes();
+        int slash = indexOf(key, (byte) '/', prefix.length);
+        if (slash < 0) {
+          // a key written around the API, of no service: passed over
+          next = ByteSequence.from(Arrays.copyOf(key, key.length + 1));
+          continue;
+        }
+        byte[] name = Arrays.copyOfRange(key, prefix.length, slash);
+        String service = new String(name, StandardCharsets.UTF_8);
+        if (isServiceName(service, name)) {
+          trimAll(service);
+        }
+        // the first key past every key of this service's: its bytes up to the '/', then the next
+        // byte value, computed on the bytes (a name that is no UTF-8 would not come back from text)
+        byte[] past = Arrays.copyOf(key, slash + 1);
+        past[slash]++;
+        next = ByteSequence.from(past);
+      }
+    }
+
+    /** Trims {@code service} until it holds no more than the bound. */
+    private void trimAll(String service) {
+      long before = deleted;
+      long removed;
+      do {
+        removed = retention.trimOrThrow(service);
+        deleted += removed;
+      } while (removed == HistoryRetention.MAX_DELETED_PER_WRITE && !executor.isShutdown());
+      if (deleted > before) {
+        trimmedServices++;
+      }
+    }
+  }
+
+  private static int indexOf(byte[] bytes, byte b, int from) {
+    for (int i = from; i < bytes.length; i++) {
+      if (bytes[i] == b) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /**
-   * Whether keys under {@code name} can be a service's: one the API refuses (blank, {@code ..}) was
-   * written around it, and is left as it is.
+   * Whether keys under {@code name} (read from {@code bytes}) can be a service's: a name the API
+   * refuses (blank, {@code ..}) or that is no UTF-8 was written around it, and is left as it is.
    */
-  private static boolean isServiceName(String name) {
+  private static boolean isServiceName(String name, byte[] bytes) {
+    if (!Arrays.equals(name.getBytes(StandardCharsets.UTF_8), bytes)) {
+      return false;
+    }
     try {
       EtcdKeys.requireSegment("service", name);
       return true;
     } catch (IllegalArgumentException e) {
       return false;
-    }
-  }
-
-  /** Trims {@code service} until it holds no more than the bound. */
-  private void trimAll(String service) {
-    long before = deleted;
-    long removed;
-    do {
-      removed = retention.trimOrThrow(service);
-      deleted += removed;
-    } while (removed == HistoryRetention.MAX_DELETED_PER_WRITE);
-    if (deleted > before) {
-      trimmedServices++;
     }
   }
 }

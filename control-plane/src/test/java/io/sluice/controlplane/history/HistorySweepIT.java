@@ -90,6 +90,16 @@ class HistorySweepIT {
     return revisions;
   }
 
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, both, a.length, b.length);
+    return both;
+  }
+
+  private static void putRaw(byte[] key) throws Exception {
+    client.getKVClient().put(ByteSequence.from(key), bytes("{}")).get(10, TimeUnit.SECONDS);
+  }
+
   private static boolean exists(String key) throws Exception {
     return client.getKVClient().get(bytes(key)).get(10, TimeUnit.SECONDS).getCount() == 1;
   }
@@ -110,6 +120,10 @@ class HistorySweepIT {
     // written around the API: no service's, or one the API could never name
     etcd.server().put(KEYS.historyPrefix() + "loose", "{}");
     entries("..", LongStream.rangeClosed(1, 5));
+    // and keys that are no UTF-8: passed over, not read again and again
+    byte[] prefix = KEYS.historyPrefix().getBytes(StandardCharsets.UTF_8);
+    putRaw(concat(prefix, new byte[] {(byte) 0xFF}));
+    putRaw(concat(prefix, new byte[] {(byte) 0xC0, '/', '1'}));
 
     try (LogCapture log = LogCapture.of(HistorySweep.class)) {
       sweep(3).start();
@@ -130,6 +144,32 @@ class HistorySweepIT {
     assertThat(exists(KEYS.historyPrefix() + "loose")).isTrue();
     assertThat(revisions("..")).hasSize(5);
     assertThat(sweep.isRunning()).as("done").isFalse();
+  }
+
+  /** A start after a stop sweeps again, from the beginning, and tells what it did itself. */
+  @Test
+  void aStartAfterAStopSweepsAgain() throws Exception {
+    entries("orders", LongStream.rangeClosed(1, 5));
+    HistorySweep sweep = sweep(3);
+    sweep.start();
+    await().atMost(Duration.ofSeconds(20)).until(() -> !sweep.isRunning());
+    sweep.stop();
+    entries("payments", LongStream.rangeClosed(1, 4));
+
+    try (LogCapture log = LogCapture.of(HistorySweep.class)) {
+      sweep.start();
+
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(
+              () ->
+                  assertThat(log.messages())
+                      .containsExactly(
+                          "history swept: 1 entries beyond the newest 3 of each service deleted,"
+                              + " from 1 services"));
+    }
+    assertThat(revisions("orders")).containsExactly(3L, 4L, 5L);
+    assertThat(revisions("payments")).containsExactly(2L, 3L, 4L);
   }
 
   @Test
