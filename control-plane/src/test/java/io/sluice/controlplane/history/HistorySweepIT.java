@@ -125,18 +125,9 @@ class HistorySweepIT {
     putRaw(concat(prefix, new byte[] {(byte) 0xFF}));
     putRaw(concat(prefix, new byte[] {(byte) 0xC0, '/', '1'}));
 
-    try (LogCapture log = LogCapture.of(HistorySweep.class)) {
-      sweep(3).start();
-
-      await()
-          .atMost(Duration.ofSeconds(20))
-          .untilAsserted(
-              () ->
-                  assertThat(log.messages())
-                      .containsExactly(
-                          "history swept: 1010 entries beyond the newest 3 of each service"
-                              + " deleted, from 3 services"));
-    }
+    startAndAwaitTheLine(
+        sweep(3),
+        "history swept: 1010 entries beyond the newest 3 of each service deleted, from 3 services");
     assertThat(revisions("orders")).containsExactly(1008L, 1009L, 1010L);
     assertThat(revisions("pay")).containsExactly(3L, 4L, 5L);
     assertThat(revisions("pay-out")).containsExactly(2L, 3L, 4L);
@@ -144,6 +135,16 @@ class HistorySweepIT {
     assertThat(exists(KEYS.historyPrefix() + "loose")).isTrue();
     assertThat(revisions("..")).hasSize(5);
     assertThat(sweep.isRunning()).as("done").isFalse();
+  }
+
+  /** Starts {@code sweep} and waits for its one line, {@code line}. */
+  private static void startAndAwaitTheLine(HistorySweep sweep, String line) {
+    try (LogCapture log = LogCapture.of(HistorySweep.class)) {
+      sweep.start();
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(() -> assertThat(log.messages()).containsExactly(line));
+    }
   }
 
   /** A start after a stop sweeps again, from the beginning, and tells what it did itself. */
@@ -156,18 +157,9 @@ class HistorySweepIT {
     sweep.stop();
     entries("payments", LongStream.rangeClosed(1, 4));
 
-    try (LogCapture log = LogCapture.of(HistorySweep.class)) {
-      sweep.start();
-
-      await()
-          .atMost(Duration.ofSeconds(20))
-          .untilAsserted(
-              () ->
-                  assertThat(log.messages())
-                      .containsExactly(
-                          "history swept: 1 entries beyond the newest 3 of each service deleted,"
-                              + " from 1 services"));
-    }
+    startAndAwaitTheLine(
+        sweep,
+        "history swept: 1 entries beyond the newest 3 of each service deleted, from 1 services");
     assertThat(revisions("orders")).containsExactly(3L, 4L, 5L);
     assertThat(revisions("payments")).containsExactly(2L, 3L, 4L);
   }
