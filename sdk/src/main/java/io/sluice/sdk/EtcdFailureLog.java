@@ -1,5 +1,6 @@
 package io.sluice.sdk;
 
+import io.sluice.etcd.EtcdCredentials;
 import io.sluice.etcd.EtcdRefusal;
 import io.sluice.etcd.EtcdSchemeMismatch;
 import io.sluice.etcd.ProxyOutageNews;
@@ -65,6 +66,7 @@ public final class EtcdFailureLog {
   private final Duration callTimeout;
   private final EtcdSchemeMismatch schemes;
   private final List<URI> etcdEndpoints;
+  private final EtcdCredentials credentials;
   private final ProxyOutageNews proxyNews = new ProxyOutageNews();
 
   private boolean everAnswered;
@@ -87,11 +89,26 @@ public final class EtcdFailureLog {
       Duration callTimeout,
       EtcdSchemeMismatch schemes,
       List<URI> etcdEndpoints) {
+    this(logger, wording, callTimeout, schemes, etcdEndpoints, EtcdCredentials.PASSWORD);
+  }
+
+  /**
+   * As the other constructor, with the credentials the client shows etcd, which a refusal's line
+   * says to check.
+   */
+  public EtcdFailureLog(
+      Logger logger,
+      Wording wording,
+      Duration callTimeout,
+      EtcdSchemeMismatch schemes,
+      List<URI> etcdEndpoints,
+      EtcdCredentials credentials) {
     this.logger = Objects.requireNonNull(logger, "logger");
     this.wording = Objects.requireNonNull(wording, "wording");
     this.callTimeout = Objects.requireNonNull(callTimeout, "callTimeout");
     this.schemes = Objects.requireNonNull(schemes, "schemes");
     this.etcdEndpoints = List.copyOf(etcdEndpoints);
+    this.credentials = Objects.requireNonNull(credentials, "credentials");
   }
 
   /**
@@ -175,7 +192,9 @@ public final class EtcdFailureLog {
               wording.refused()
                   + " ("
                   + EtcdErrors.rootMessage(error)
-                  + "): check sluice.etcd.user and sluice.etcd.password, and that the user may "
+                  + "): "
+                  + credentials.whatToCheck()
+                  + ", and that the user may "
                   + wording.access()
                   + wording.retrying());
       return;

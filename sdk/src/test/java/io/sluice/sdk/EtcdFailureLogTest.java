@@ -3,6 +3,7 @@ package io.sluice.sdk;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
+import io.sluice.etcd.EtcdCredentials;
 import io.sluice.etcd.EtcdSchemeMismatch;
 import io.sluice.testing.logging.BrokenLogHandler;
 import io.sluice.testing.logging.LogCapture;
@@ -14,6 +15,8 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class EtcdFailureLogTest {
 
@@ -33,18 +36,21 @@ class EtcdFailureLogTest {
               .asRuntimeException());
   private static final Throwable TIMEOUT = new ExecutionException(new TimeoutException());
 
+  private static final EtcdFailureLog.Wording WORDING =
+      new EtcdFailureLog.Wording(
+          "the rules of orders",
+          "read of the rules of orders",
+          "etcd is unreachable for the rules of orders",
+          "etcd is still unreachable for the rules of orders",
+          "etcd refuses this agent the rules of orders",
+          "etcd still refuses the rules of orders",
+          "read the rules",
+          RETRYING);
+
   private final EtcdFailureLog log =
       new EtcdFailureLog(
           Logger.getLogger(EtcdFailureLogTest.class.getName()),
-          new EtcdFailureLog.Wording(
-              "the rules of orders",
-              "read of the rules of orders",
-              "etcd is unreachable for the rules of orders",
-              "etcd is still unreachable for the rules of orders",
-              "etcd refuses this agent the rules of orders",
-              "etcd still refuses the rules of orders",
-              "read the rules",
-              RETRYING),
+          WORDING,
           Duration.ofMillis(5000),
           EtcdSchemeMismatch.unknown(),
           List.of());
@@ -90,6 +96,42 @@ class EtcdFailureLogTest {
               "WARNING etcd is unreachable for the rules of orders" + outage + RETRYING,
               "FINE etcd still refuses the rules of orders" + refusal + "; retrying",
               "FINE etcd is still unreachable for the rules of orders" + outage + "; retrying");
+    }
+  }
+
+  /**
+   * A refusal says to check the credentials the client shows: a client certificate, or that etcd
+   * needs none when none is set; not a user and password the agent does not use.
+   */
+  @ParameterizedTest
+  @EnumSource(EtcdCredentials.class)
+  void aRefusalSaysToCheckTheCredentialsTheClientShows(EtcdCredentials credentials) {
+    EtcdFailureLog withCredentials =
+        new EtcdFailureLog(
+            Logger.getLogger(EtcdFailureLogTest.class.getName()),
+            WORDING,
+            Duration.ofMillis(5000),
+            EtcdSchemeMismatch.unknown(),
+            List.of(),
+            credentials);
+    try (LogCapture lines = LogCapture.of(EtcdFailureLogTest.class, Level.FINE)) {
+      withCredentials.failed(REFUSAL);
+
+      String expected =
+          switch (credentials) {
+            case PASSWORD -> "check sluice.etcd.user and sluice.etcd.password, and that";
+            case CLIENT_CERTIFICATE ->
+                "check the client certificate (sluice.etcd.tls.cert-file), whose common name etcd"
+                    + " takes as the user name, and that";
+            case NONE ->
+                "check that etcd needs no credentials (none is set: sluice.etcd.user and"
+                    + " sluice.etcd.password, or a client certificate in"
+                    + " sluice.etcd.tls.cert-file), and that";
+          };
+      assertThat(said(lines))
+          .singleElement()
+          .asString()
+          .contains(": " + expected + " the user may read the rules" + RETRYING);
     }
   }
 

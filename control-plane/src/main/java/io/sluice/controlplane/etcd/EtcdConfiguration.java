@@ -110,6 +110,7 @@ class EtcdConfiguration {
     // findings (an outage hours later must not be shown with them) and the API's stretch of 503s
     return EtcdGateway.builder(client, new EtcdKeys(settings.namespace()), settings.timeout())
         .maxRequestBytes(settings.maxRequestBytes())
+        .credentials(settings.credentials())
         // health's read, and every read once health finds etcd unreachable (EtcdHealthCheck)
         .healthTimeout(settings.healthDeadline())
         .answers(

@@ -10,6 +10,7 @@ import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.OptionsUtil;
 import io.sluice.etcd.EtcdChannels;
+import io.sluice.etcd.EtcdCredentials;
 import io.sluice.etcd.EtcdRefusal;
 import io.sluice.rules.wire.EtcdKeys;
 import java.net.URI;
@@ -101,6 +102,8 @@ public final class EtcdGateway {
   /** The control plane is stopping, its waiting calls cancelled ({@link Builder#stopping}). */
   private final BooleanSupplier stopping;
 
+  private final String notPermittedAction;
+
   /**
    * Keys of a range as of one revision.
    *
@@ -164,6 +167,7 @@ public final class EtcdGateway {
     private EmbeddedEtcdRuns embedded = EmbeddedEtcdRuns.NONE;
     private LongSupplier nanoTime = System::nanoTime;
     private BooleanSupplier stopping = () -> false;
+    private EtcdCredentials credentials = EtcdCredentials.PASSWORD;
 
     private Builder(Client client, EtcdKeys keys, Duration timeout) {
       this.client = client;
@@ -271,6 +275,15 @@ public final class EtcdGateway {
       return this;
     }
 
+    /**
+     * The credentials the client shows etcd, which a refusal's action says to check; default a user
+     * and password.
+     */
+    Builder credentials(EtcdCredentials credentials) {
+      this.credentials = Objects.requireNonNull(credentials, "credentials");
+      return this;
+    }
+
     EtcdGateway build() {
       return new EtcdGateway(this);
     }
@@ -286,6 +299,7 @@ public final class EtcdGateway {
     this.embedded = builder.embedded;
     this.nanoTime = builder.nanoTime;
     this.stopping = builder.stopping;
+    this.notPermittedAction = EtcdRefusedException.notPermittedAction(builder.credentials);
     this.firstContact =
         builder.endpoints.isEmpty()
             ? FirstContact.NONE
@@ -293,6 +307,14 @@ public final class EtcdGateway {
     this.ranges =
         new RangeReader(
             (from, option, what) -> await(client(what).getKVClient().get(from, option), what));
+  }
+
+  /**
+   * What an operator does when etcd refuses this control plane's credentials or permissions (see
+   * {@link EtcdRefusedException#notPermittedAction}).
+   */
+  public String notPermittedAction() {
+    return notPermittedAction;
   }
 
   /** The key layout under the configured namespace. */

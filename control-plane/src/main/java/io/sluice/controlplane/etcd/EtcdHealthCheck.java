@@ -85,7 +85,7 @@ final class EtcdHealthCheck implements Supplier<Health> {
     } catch (EtcdRefusedException e) {
       Health.Builder down = Health.down().withDetail("error", e.getMessage());
       if (e.notPermitted()) {
-        down.withDetail("action", EtcdRefusedException.NOT_PERMITTED_ACTION);
+        down.withDetail("action", etcd.notPermittedAction());
       }
       return new Attempt(down.build(), false);
     }

@@ -3,6 +3,7 @@ package io.sluice.controlplane.etcd;
 import io.etcd.jetcd.common.exception.EtcdException;
 import io.grpc.Status;
 import io.sluice.etcd.Causes;
+import io.sluice.etcd.EtcdCredentials;
 import io.sluice.etcd.EtcdRefusal;
 import java.util.List;
 import java.util.Locale;
@@ -19,12 +20,15 @@ public final class EtcdRefusedException extends RuntimeException {
 
   /**
    * What an operator does about a refusal of the control plane's credentials or permissions ({@link
-   * #notPermitted}): the log and {@code /actuator/health} say it beside etcd's reason.
+   * #notPermitted}), for a control plane that shows etcd {@code credentials}: the log and {@code
+   * /actuator/health} say it beside etcd's reason.
    */
-  public static final String NOT_PERMITTED_ACTION =
-      "check sluice.etcd.user and sluice.etcd.password, and that etcd grants that user read and"
-          + " write access to every key under the namespace (sluice.etcd.namespace); trying again"
-          + " will not help until an operator fixes that";
+  public static String notPermittedAction(EtcdCredentials credentials) {
+    return credentials.whatToCheck()
+        + ", and that etcd grants that user read and write access to every key under the"
+        + " namespace (sluice.etcd.namespace); trying again will not help until an operator fixes"
+        + " that";
+  }
 
   private static final long serialVersionUID = 1L;
   private static final int MAX_REASON_LENGTH = 200;

@@ -1,6 +1,7 @@
 package io.sluice.controlplane.etcd;
 
 import io.sluice.etcd.EtcdAddress;
+import io.sluice.etcd.EtcdCredentials;
 import io.sluice.etcd.EtcdEndpoints;
 import io.sluice.etcd.EtcdEndpoints.TlsSettings;
 import io.sluice.etcd.ProxiedEtcdResolverProvider;
@@ -50,6 +51,11 @@ public record EtcdSettings(
     @DefaultValue("5s") Duration timeout,
     @DefaultValue("" + DEFAULT_MAX_REQUEST_BYTES) long maxRequestBytes,
     @DefaultValue("1s") Duration healthTimeout) {
+
+  /** The credentials the control plane shows etcd: see {@link EtcdCredentials#of}. */
+  public EtcdCredentials credentials() {
+    return EtcdCredentials.of(user != null, tls != null && tls.certFile() != null);
+  }
 
   /**
    * How long the etcd client waits before its first retry of a call; its retries are bounded by

@@ -100,7 +100,9 @@ final class EtcdWarmUp implements SmartLifecycle {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | RuntimeException e) {
       String verdict =
-          failed(e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e);
+          failed(
+              e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e,
+              etcd.notPermittedAction());
       findings.record(new StartFindings.Found(verdict, List.of()));
     }
   }
@@ -386,9 +388,10 @@ final class EtcdWarmUp implements SmartLifecycle {
    * {@code etcd-refused} meanwhile); anything else as the outage it is, by its message, or by its
    * class when it has none (a {@code ClosedChannelException}, say: it was logged as "(null)").
    *
+   * @param notPermittedAction what to change when etcd refused the credentials or permissions
    * @return why, in one sentence without what to do
    */
-  static String failed(Throwable cause) {
+  static String failed(Throwable cause, String notPermittedAction) {
     EtcdRefusedException refused = EtcdRefusedException.of(cause, "read the rules");
     if (refused != null && refused.notPermitted()) {
       String verdict =
@@ -396,7 +399,7 @@ final class EtcdWarmUp implements SmartLifecycle {
       LOG.severe(
           verdict
               + ": "
-              + EtcdRefusedException.NOT_PERMITTED_ACTION
+              + notPermittedAction
               + ". Starting anyway: health is DOWN and the API answers 500 etcd-refused until"
               + " then");
       return verdict;

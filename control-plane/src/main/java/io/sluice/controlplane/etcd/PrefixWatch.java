@@ -537,7 +537,7 @@ public final class PrefixWatch implements AutoCloseable {
       LOG.warning(
           message
               + ". etcd refused the control plane's credentials or permissions: "
-              + EtcdRefusedException.NOT_PERMITTED_ACTION
+              + etcd.notPermittedAction()
               + ". Trying again every "
               + delay / 1000
               + " s until it works, and at once when a request or a health check needs it (at"

@@ -38,6 +38,11 @@ public final class PrefixWatches implements AutoCloseable {
     this(etcd, scheduler, PrefixWatch.Backoff.DEFAULT);
   }
 
+  /** What an operator does when etcd refuses the watches (see {@link EtcdGateway}). */
+  String notPermittedAction() {
+    return etcd.notPermittedAction();
+  }
+
   /**
    * As {@link #PrefixWatches(EtcdGateway, ScheduledExecutorService)}, the watches pausing {@code
    * backoff} after failed reads.

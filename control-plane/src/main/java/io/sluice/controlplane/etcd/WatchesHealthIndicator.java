@@ -41,7 +41,7 @@ final class WatchesHealthIndicator extends AbstractHealthIndicator {
         detail.put("error", state.failure());
         detail.put("failedReads", state.failedReads());
         if (state.notPermitted()) {
-          detail.put("action", EtcdRefusedException.NOT_PERMITTED_ACTION);
+          detail.put("action", watches.notPermittedAction());
         }
       } else if (state.revision() == 0) {
         detail.put("error", "not read yet");

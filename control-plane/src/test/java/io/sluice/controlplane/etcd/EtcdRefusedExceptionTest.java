@@ -3,6 +3,7 @@ package io.sluice.controlplane.etcd;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
+import io.sluice.etcd.EtcdCredentials;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -104,5 +105,25 @@ class EtcdRefusedExceptionTest {
             .isNull();
       }
     }
+  }
+
+  /**
+   * The action says to check the credentials the control plane shows etcd: the user and password's
+   * words are those it always said; a client certificate, or none set, are named as such.
+   */
+  @Test
+  void theActionNamesTheCredentialsTheControlPlaneShows() {
+    assertThat(EtcdRefusedException.notPermittedAction(EtcdCredentials.PASSWORD))
+        .isEqualTo(
+            "check sluice.etcd.user and sluice.etcd.password, and that etcd grants that user read"
+                + " and write access to every key under the namespace (sluice.etcd.namespace);"
+                + " trying again will not help until an operator fixes that");
+    assertThat(EtcdRefusedException.notPermittedAction(EtcdCredentials.CLIENT_CERTIFICATE))
+        .startsWith(
+            "check the client certificate (sluice.etcd.tls.cert-file), whose common name etcd"
+                + " takes as the user name, and that etcd grants that user")
+        .doesNotContain("sluice.etcd.password");
+    assertThat(EtcdRefusedException.notPermittedAction(EtcdCredentials.NONE))
+        .startsWith("check that etcd needs no credentials (none is set");
   }
 }

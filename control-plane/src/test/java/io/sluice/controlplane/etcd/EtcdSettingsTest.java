@@ -6,11 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
+import io.sluice.etcd.EtcdCredentials;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.context.properties.bind.BindException;
@@ -33,6 +36,33 @@ class EtcdSettingsTest {
         Duration.ofSeconds(5),
         EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
         Duration.ofSeconds(1));
+  }
+
+  /**
+   * What a refusal says to check follows the credentials set: a user and password win over a client
+   * certificate (etcd takes the certificate's common name only without them).
+   */
+  @Test
+  void namesTheCredentialsTheControlPlaneShowsEtcd(@TempDir Path dir) throws Exception {
+    Path cert = Files.writeString(dir.resolve("cert.pem"), "");
+    Path key = Files.writeString(dir.resolve("key.pem"), "");
+    EtcdSettings.Tls clientCertificate = new EtcdSettings.Tls(null, cert, key, null);
+
+    assertThat(withTls(clientCertificate, "https://etcd:2379").credentials())
+        .isEqualTo(EtcdCredentials.CLIENT_CERTIFICATE);
+    assertThat(withEndpoints("http://etcd:2379").credentials()).isEqualTo(EtcdCredentials.NONE);
+    assertThat(
+            new EtcdSettings(
+                    List.of("https://etcd:2379"),
+                    "/sluice",
+                    "control-plane",
+                    "secret",
+                    clientCertificate,
+                    Duration.ofSeconds(5),
+                    EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
+                    Duration.ofSeconds(1))
+                .credentials())
+        .isEqualTo(EtcdCredentials.PASSWORD);
   }
 
   /**

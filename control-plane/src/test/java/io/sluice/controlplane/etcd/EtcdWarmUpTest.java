@@ -343,7 +343,9 @@ class EtcdWarmUpTest {
   @Test
   void aFailureWithoutAMessageIsNamedByItsClass() {
     try (LogCapture log = LogCapture.of(EtcdWarmUp.class)) {
-      EtcdWarmUp.failed(new ClosedChannelException());
+      EtcdWarmUp.failed(
+          new ClosedChannelException(),
+          EtcdRefusedException.notPermittedAction(io.sluice.etcd.EtcdCredentials.PASSWORD));
       assertThat(log.messages())
           .singleElement()
           .satisfies(

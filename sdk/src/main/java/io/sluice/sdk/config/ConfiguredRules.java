@@ -298,12 +298,14 @@ public final class ConfiguredRules implements AutoCloseable {
         EtcdRuleSource.builder(etcd, holder, service)
             .keys(config.etcdKeys())
             .etcdEndpoints(config.etcdEndpoints())
+            .etcdCredentials(config.etcdCredentials())
             .lastKnownGood(store)
             .build();
     StatusReporter.Builder reporter =
         StatusReporter.builder(etcd, service, holder)
             .keys(config.etcdKeys())
             .etcdEndpoints(config.etcdEndpoints())
+            .etcdCredentials(config.etcdCredentials())
             .addRuleSource(etcdSource)
             .breakers(breakers)
             .topTargets(topTargets);

@@ -1,6 +1,7 @@
 package io.sluice.sdk.config;
 
 import io.sluice.etcd.EtcdAddress;
+import io.sluice.etcd.EtcdCredentials;
 import io.sluice.etcd.EtcdEndpoints;
 import io.sluice.etcd.EtcdEndpoints.SettingNames;
 import io.sluice.etcd.EtcdEndpoints.TlsSettings;
@@ -511,6 +512,11 @@ public record SluiceConfig(
   /** Whether etcd is configured. */
   public boolean usesEtcd() {
     return !etcdEndpoints.isEmpty();
+  }
+
+  /** The credentials these settings have the etcd client show: see {@link EtcdCredentials#of}. */
+  public EtcdCredentials etcdCredentials() {
+    return EtcdCredentials.of(etcdUser != null, tls != null && tls.certFile() != null);
   }
 
   /** The etcd key layout under {@link #namespace()}. */

@@ -13,6 +13,7 @@ import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import io.sluice.etcd.EtcdChannels;
+import io.sluice.etcd.EtcdCredentials;
 import io.sluice.etcd.EtcdSchemeMismatch;
 import io.sluice.rules.RuleDocument;
 import io.sluice.rules.wire.EtcdKeys;
@@ -215,7 +216,8 @@ public final class EtcdRuleSource implements RuleSource {
                 "; the rules in force stay, retrying in the background"),
             callTimeout,
             builder.schemes,
-            builder.etcdEndpoints);
+            builder.etcdEndpoints,
+            builder.etcdCredentials);
     this.backoff = new RetryBackoff(builder.minBackoff, builder.maxBackoff);
     this.worker = new SourceThread("sluice-etcd-rules-" + service);
   }
@@ -1172,6 +1174,7 @@ public final class EtcdRuleSource implements RuleSource {
     private Clock clock = Clock.systemUTC();
     private EtcdSchemeMismatch schemes = EtcdSchemeMismatch.unknown();
     private List<URI> etcdEndpoints = List.of();
+    private EtcdCredentials etcdCredentials = EtcdCredentials.PASSWORD;
 
     private Builder(Client client, ActiveRulesHolder holder, String service) {
       this.client = Objects.requireNonNull(client, "client");
@@ -1232,6 +1235,15 @@ public final class EtcdRuleSource implements RuleSource {
     public Builder etcdEndpoints(Collection<URI> endpoints) {
       this.schemes = EtcdSchemeMismatch.of(Objects.requireNonNull(endpoints, "endpoints"));
       this.etcdEndpoints = List.copyOf(endpoints);
+      return this;
+    }
+
+    /**
+     * The credentials the client shows etcd, which the line of a refusal says to check (a user and
+     * password by default): see {@link EtcdCredentials#of}.
+     */
+    public Builder etcdCredentials(EtcdCredentials credentials) {
+      this.etcdCredentials = Objects.requireNonNull(credentials, "credentials");
       return this;
     }
 

@@ -2,6 +2,7 @@ package io.sluice.sdk.status;
 
 import io.etcd.jetcd.Client;
 import io.sluice.etcd.EtcdChannels;
+import io.sluice.etcd.EtcdCredentials;
 import io.sluice.etcd.EtcdSchemeMismatch;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.EtcdKeys;
@@ -208,7 +209,8 @@ public final class StatusReporter implements AutoCloseable {
                     + " ms while it fails"),
             builder.callTimeout,
             builder.schemes,
-            builder.etcdEndpoints);
+            builder.etcdEndpoints,
+            builder.etcdCredentials);
     this.nanoTime = builder.nanoTime;
   }
 
@@ -562,6 +564,7 @@ public final class StatusReporter implements AutoCloseable {
     private Runnable beforeStarted = () -> {};
     private EtcdSchemeMismatch schemes = EtcdSchemeMismatch.unknown();
     private List<URI> etcdEndpoints = List.of();
+    private EtcdCredentials etcdCredentials = EtcdCredentials.PASSWORD;
 
     private Builder(Client client, String service, ActiveRulesHolder rules) {
       this.client = Objects.requireNonNull(client, "client");
@@ -721,6 +724,15 @@ public final class StatusReporter implements AutoCloseable {
     public Builder etcdEndpoints(Collection<URI> endpoints) {
       this.schemes = EtcdSchemeMismatch.of(Objects.requireNonNull(endpoints, "endpoints"));
       this.etcdEndpoints = List.copyOf(endpoints);
+      return this;
+    }
+
+    /**
+     * The credentials the client shows etcd, which the line of a refusal says to check (a user and
+     * password by default): see {@link EtcdCredentials#of}.
+     */
+    public Builder etcdCredentials(EtcdCredentials credentials) {
+      this.etcdCredentials = Objects.requireNonNull(credentials, "credentials");
       return this;
     }
 

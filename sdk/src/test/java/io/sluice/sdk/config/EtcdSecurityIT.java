@@ -167,6 +167,27 @@ class EtcdSecurityIT {
           .doesNotContain("guessed");
       assertThat(log.messages()).noneMatch(m -> m.contains("is unreachable"));
     }
+    // an agent without credentials is told that none is set, not to check a user it has not got
+    SluiceConfig anonymous = config("sluice.etcd.endpoints", authEtcd.endpoint());
+    try (io.sluice.testing.logging.LogCapture log =
+            io.sluice.testing.logging.LogCapture.of(EtcdRuleSource.class);
+        Client client = EtcdClientFactory.create(anonymous);
+        EtcdRuleSource source =
+            EtcdRuleSource.builder(
+                    client, new ActiveRulesHolder(ActiveRules.defaults("orders")), "orders")
+                .etcdCredentials(anonymous.etcdCredentials())
+                .build()) {
+      source.start();
+      await()
+          .atMost(AWAIT)
+          .until(() -> log.messages().stream().anyMatch(m -> m.contains("etcd refuses")));
+      assertThat(log.messages())
+          .filteredOn(m -> m.contains("etcd refuses"))
+          .singleElement()
+          .asString()
+          .contains("check that etcd needs no credentials (none is set")
+          .doesNotContain("check sluice.etcd.user");
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcd.jetcd.Client;
+import io.sluice.etcd.EtcdCredentials;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,6 +73,38 @@ class SluiceConfigTest {
     assertThat(config.stateDir()).isEqualTo(Path.of("/var/lib/sluice"));
     assertThat(config.serviceName()).isEqualTo("orders");
     assertThat(config.toString()).doesNotContain("s3cret").contains("etcdPassword=****");
+  }
+
+  /**
+   * The credentials an etcd refusal's line says to check follow the settings: a user and password
+   * win over a client certificate (etcd takes the certificate's common name only without them).
+   */
+  @Test
+  void namesTheCredentialsTheClientShowsEtcd() {
+    Map<String, String> cert =
+        Map.of(
+            "sluice.etcd.endpoints", "https://etcd-1:2379",
+            "sluice.etcd.tls.cert-file", "/c.pem",
+            "sluice.etcd.tls.key-file", "/k.pem",
+            "otel.service.name", "orders");
+    Map<String, String> both = new HashMap<>(cert);
+    both.put("sluice.etcd.user", "agent");
+    both.put("sluice.etcd.password", "s3cret");
+
+    assertThat(SluiceConfig.fromProperties(cert::get).etcdCredentials())
+        .isEqualTo(EtcdCredentials.CLIENT_CERTIFICATE);
+    assertThat(SluiceConfig.fromProperties(both::get).etcdCredentials())
+        .isEqualTo(EtcdCredentials.PASSWORD);
+    assertThat(
+            SluiceConfig.fromProperties(
+                    Map.of(
+                            "sluice.etcd.endpoints",
+                            "http://etcd:2379",
+                            "otel.service.name",
+                            "orders")
+                        ::get)
+                .etcdCredentials())
+        .isEqualTo(EtcdCredentials.NONE);
   }
 
   @Test
