@@ -147,46 +147,38 @@ class EtcdSecurityIT {
           .hasStackTraceContaining("authentication failed");
     }
     // the rule source says so as a refusal to fix, not as an outage ("etcd is unreachable")
-    try (io.sluice.testing.logging.LogCapture log =
-            io.sluice.testing.logging.LogCapture.of(EtcdRuleSource.class);
-        Client client = EtcdClientFactory.create(wrongPassword);
-        EtcdRuleSource source =
-            EtcdRuleSource.builder(
-                    client, new ActiveRulesHolder(ActiveRules.defaults("orders")), "orders")
-                .build()) {
-      source.start();
-      await()
-          .atMost(AWAIT)
-          .until(() -> log.messages().stream().anyMatch(m -> m.contains("etcd refuses")));
-      assertThat(log.messages())
-          .filteredOn(m -> m.contains("etcd refuses"))
-          .singleElement()
-          .asString()
-          .contains("authentication failed")
-          .contains("check sluice.etcd.user and sluice.etcd.password")
-          .doesNotContain("guessed");
-      assertThat(log.messages()).noneMatch(m -> m.contains("is unreachable"));
-    }
+    assertThat(refusalLine(wrongPassword))
+        .contains("authentication failed")
+        .contains("check sluice.etcd.user and sluice.etcd.password")
+        .doesNotContain("guessed");
     // an agent without credentials is told that none is set, not to check a user it has not got
-    SluiceConfig anonymous = config("sluice.etcd.endpoints", authEtcd.endpoint());
+    assertThat(refusalLine(config("sluice.etcd.endpoints", authEtcd.endpoint())))
+        .contains("check that etcd needs no credentials (none is set")
+        .doesNotContain("check sluice.etcd.user");
+  }
+
+  /**
+   * The one line a rule source configured by {@code config} says of etcd's refusal (it says nothing
+   * of an outage meanwhile).
+   */
+  private static String refusalLine(SluiceConfig config) throws Exception {
     try (io.sluice.testing.logging.LogCapture log =
             io.sluice.testing.logging.LogCapture.of(EtcdRuleSource.class);
-        Client client = EtcdClientFactory.create(anonymous);
+        Client client = EtcdClientFactory.create(config);
         EtcdRuleSource source =
             EtcdRuleSource.builder(
                     client, new ActiveRulesHolder(ActiveRules.defaults("orders")), "orders")
-                .etcdCredentials(anonymous.etcdCredentials())
+                .etcdCredentials(config.etcdCredentials())
                 .build()) {
       source.start();
       await()
           .atMost(AWAIT)
           .until(() -> log.messages().stream().anyMatch(m -> m.contains("etcd refuses")));
-      assertThat(log.messages())
-          .filteredOn(m -> m.contains("etcd refuses"))
-          .singleElement()
-          .asString()
-          .contains("check that etcd needs no credentials (none is set")
-          .doesNotContain("check sluice.etcd.user");
+      assertThat(log.messages()).noneMatch(m -> m.contains("is unreachable"));
+      List<String> refusals =
+          log.messages().stream().filter(m -> m.contains("etcd refuses")).toList();
+      assertThat(refusals).hasSize(1);
+      return refusals.get(0);
     }
   }
 
