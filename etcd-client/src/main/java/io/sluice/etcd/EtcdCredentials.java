@@ -1,11 +1,11 @@
 package io.sluice.etcd;
 
 /**
- * Which credentials a client shows etcd, so that a refusal says what to check: etcd takes a client
- * certificate's common name as the user name when no user and password are given, and refuses a
- * client that shows neither once authentication is on. Saying "check sluice.etcd.user and
- * sluice.etcd.password" to an agent that authenticates by certificate sent its operator to settings
- * it does not use.
+ * Which credentials a client shows etcd, so that a refusal says what to check: etcd takes a user
+ * and password's token first and, with {@code --client-cert-auth}, a client certificate's common
+ * name as the user name without one; a client that shows neither is refused once authentication is
+ * on. Saying "check sluice.etcd.user and sluice.etcd.password" to an agent that authenticates by
+ * certificate sent its operator to settings it does not use.
  */
 public enum EtcdCredentials {
 
@@ -15,17 +15,18 @@ public enum EtcdCredentials {
   /** A client certificate ({@code sluice.etcd.tls.cert-file}), without a user and password. */
   CLIENT_CERTIFICATE(
       "check the client certificate (sluice.etcd.tls.cert-file), whose common name etcd takes as"
-          + " the user name"),
+          + " the user name when it runs with --client-cert-auth"),
 
   /** Neither. */
   NONE(
-      "check that etcd needs no credentials (none is set: sluice.etcd.user and"
-          + " sluice.etcd.password, or a client certificate in sluice.etcd.tls.cert-file)");
+      "etcd needs credentials and none is set: set sluice.etcd.user and sluice.etcd.password, or"
+          + " a client certificate (sluice.etcd.tls.cert-file) etcd takes as a user"
+          + " (--client-cert-auth), for a user that");
 
-  private final String whatToCheck;
+  private final String check;
 
-  EtcdCredentials(String whatToCheck) {
-    this.whatToCheck = whatToCheck;
+  EtcdCredentials(String check) {
+    this.check = check;
   }
 
   /** The credentials a client with these settings shows etcd. */
@@ -37,10 +38,12 @@ public enum EtcdCredentials {
   }
 
   /**
-   * What to check when etcd refuses them, as the start of a sentence that goes on with what the
-   * user must be allowed: {@code check sluice.etcd.user and sluice.etcd.password}.
+   * What to do when etcd refuses them, ending with what the user must be allowed: {@code check
+   * sluice.etcd.user and sluice.etcd.password, and that the user may read the rules}.
+   *
+   * @param mayDo what the user must be allowed, after "may": {@code read the rules}
    */
-  public String whatToCheck() {
-    return whatToCheck;
+  public String advice(String mayDo) {
+    return this == NONE ? check + " may " + mayDo : check + ", and that the user may " + mayDo;
   }
 }

@@ -193,9 +193,7 @@ public final class EtcdFailureLog {
                   + " ("
                   + EtcdErrors.rootMessage(error)
                   + "): "
-                  + credentials.whatToCheck()
-                  + ", and that the user may "
-                  + wording.access()
+                  + credentials.advice(wording.access())
                   + wording.retrying());
       return;
     }

@@ -119,19 +119,26 @@ class EtcdFailureLogTest {
 
       String expected =
           switch (credentials) {
-            case PASSWORD -> "check sluice.etcd.user and sluice.etcd.password, and that";
+            case PASSWORD ->
+                "check sluice.etcd.user and sluice.etcd.password, and that the user may read the"
+                    + " rules";
             case CLIENT_CERTIFICATE ->
                 "check the client certificate (sluice.etcd.tls.cert-file), whose common name etcd"
-                    + " takes as the user name, and that";
+                    + " takes as the user name when it runs with --client-cert-auth, and that the"
+                    + " user may read the rules";
             case NONE ->
-                "check that etcd needs no credentials (none is set: sluice.etcd.user and"
-                    + " sluice.etcd.password, or a client certificate in"
-                    + " sluice.etcd.tls.cert-file), and that";
+                "etcd needs credentials and none is set: set sluice.etcd.user and"
+                    + " sluice.etcd.password, or a client certificate (sluice.etcd.tls.cert-file)"
+                    + " etcd takes as a user (--client-cert-auth), for a user that may read the"
+                    + " rules";
           };
       assertThat(said(lines))
           .singleElement()
           .asString()
-          .contains(": " + expected + " the user may read the rules" + RETRYING);
+          .endsWith(
+              " (StatusRuntimeException: PERMISSION_DENIED: etcdserver: permission denied): "
+                  + expected
+                  + RETRYING);
     }
   }
 

@@ -24,10 +24,9 @@ public final class EtcdRefusedException extends RuntimeException {
    * /actuator/health} say it beside etcd's reason.
    */
   public static String notPermittedAction(EtcdCredentials credentials) {
-    return credentials.whatToCheck()
-        + ", and that etcd grants that user read and write access to every key under the"
-        + " namespace (sluice.etcd.namespace); trying again will not help until an operator fixes"
-        + " that";
+    return credentials.advice(
+            "read and write every key under the namespace (sluice.etcd.namespace)")
+        + "; trying again will not help until an operator fixes that";
   }
 
   private static final long serialVersionUID = 1L;
@@ -60,7 +59,8 @@ public final class EtcdRefusedException extends RuntimeException {
 
   /**
    * Whether etcd refused the control plane's credentials or its user's permissions: a configuration
-   * fault of etcd's users and roles or of {@code sluice.etcd.user}/{@code password}, not an outage.
+   * fault of etcd's users and roles or of the credentials the control plane shows ({@code
+   * sluice.etcd.user}/{@code password}, a client certificate, none), not an outage.
    */
   public boolean notPermitted() {
     return notPermitted;
@@ -113,7 +113,10 @@ public final class EtcdRefusedException extends RuntimeException {
     // (UNAUTHENTICATED "invalid auth token"), which the client renews. jetcd reports a wrong
     // password as UNAUTHENTICATED with etcd's refusal as the cause (read above).
     boolean notPermitted =
-        code == Status.Code.PERMISSION_DENIED || lower.contains("authentication failed");
+        code == Status.Code.PERMISSION_DENIED
+            || lower.contains("authentication failed")
+            // no credentials while etcd's auth is on (INVALID_ARGUMENT)
+            || lower.contains("user name is empty");
     if (!tooLarge
         && !noSpace
         && !notPermitted

@@ -231,9 +231,10 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
                     + " sluice.etcd.max-request-bytes."
                 : e.notPermitted()
                     ? ": etcd refused the control plane's credentials or permissions. The etcd user"
-                        + " it connects as (sluice.etcd.user) needs read and write access to every"
-                        + " key under its namespace (sluice.etcd.namespace); trying again will not"
-                        + " help until an operator fixes that. See the server log."
+                        + " it connects as (sluice.etcd.user, or its client certificate's common"
+                        + " name) needs read and write access to every key under its namespace"
+                        + " (sluice.etcd.namespace); trying again will not help until an operator"
+                        + " fixes that. See the server log."
                     : ". Trying again will not help; see the server log.");
     return ResponseEntity.status(type.status()).body(problem(type, detail));
   }

@@ -108,22 +108,40 @@ class EtcdRefusedExceptionTest {
   }
 
   /**
-   * The action says to check the credentials the control plane shows etcd: the user and password's
-   * words are those it always said; a client certificate, or none set, are named as such.
+   * The action says to check the credentials the control plane shows etcd: its user and password,
+   * its client certificate, or that it sets none.
    */
   @Test
   void theActionNamesTheCredentialsTheControlPlaneShows() {
+    String allowed =
+        " may read and write every key under the namespace (sluice.etcd.namespace); trying again"
+            + " will not help until an operator fixes that";
     assertThat(EtcdRefusedException.notPermittedAction(EtcdCredentials.PASSWORD))
-        .isEqualTo(
-            "check sluice.etcd.user and sluice.etcd.password, and that etcd grants that user read"
-                + " and write access to every key under the namespace (sluice.etcd.namespace);"
-                + " trying again will not help until an operator fixes that");
+        .isEqualTo("check sluice.etcd.user and sluice.etcd.password, and that the user" + allowed);
     assertThat(EtcdRefusedException.notPermittedAction(EtcdCredentials.CLIENT_CERTIFICATE))
-        .startsWith(
+        .isEqualTo(
             "check the client certificate (sluice.etcd.tls.cert-file), whose common name etcd"
-                + " takes as the user name, and that etcd grants that user")
-        .doesNotContain("sluice.etcd.password");
+                + " takes as the user name when it runs with --client-cert-auth, and that the user"
+                + allowed);
     assertThat(EtcdRefusedException.notPermittedAction(EtcdCredentials.NONE))
-        .startsWith("check that etcd needs no credentials (none is set");
+        .isEqualTo(
+            "etcd needs credentials and none is set: set sluice.etcd.user and"
+                + " sluice.etcd.password, or a client certificate (sluice.etcd.tls.cert-file) etcd"
+                + " takes as a user (--client-cert-auth), for a user that"
+                + allowed);
+  }
+
+  /** etcd refusing a client that shows no credentials while its auth is on is a refusal to fix. */
+  @Test
+  void noCredentialsWhileEtcdsAuthIsOnIsNotPermitted() {
+    EtcdRefusedException refused =
+        EtcdRefusedException.of(
+            Status.INVALID_ARGUMENT
+                .withDescription("etcdserver: user name is empty")
+                .asRuntimeException(),
+            "read the rules");
+
+    assertThat(refused).isNotNull();
+    assertThat(refused.notPermitted()).isTrue();
   }
 }

@@ -23,6 +23,7 @@
  * Client client = EtcdClientFactory.create(config);
  * EtcdRuleSource source = EtcdRuleSource.builder(client, rules, "orders")
  *     .keys(config.etcdKeys())
+ *     .etcdCredentials(config.etcdCredentials())
  *     .lastKnownGood(LastKnownGoodStore.builder(config.stateDir())
  *         .namespace(config.namespace())
  *         .etcdEndpoints(config.etcdEndpoints())

@@ -13,6 +13,7 @@
  * <pre>{@code
  * StatusReporter status = StatusReporter.builder(client, "orders", rules)
  *     .keys(config.etcdKeys())
+ *     .etcdCredentials(config.etcdCredentials())
  *     .addRuleSource(source)
  *     .breakers(registry::breakerStates)
  *     .topTargets(registry::targetStats)

@@ -153,7 +153,7 @@ class EtcdSecurityIT {
         .doesNotContain("guessed");
     // an agent without credentials is told that none is set, not to check a user it has not got
     assertThat(refusalLine(config("sluice.etcd.endpoints", authEtcd.endpoint())))
-        .contains("check that etcd needs no credentials (none is set")
+        .contains("etcd needs credentials and none is set: set sluice.etcd.user")
         .doesNotContain("check sluice.etcd.user");
   }
 
