@@ -130,7 +130,7 @@ public final class Glob {
     }
     starStates = starBits;
     boolean bounded = shape == Shape.GENERAL && !ignoreCase;
-    head = bounded ? pattern.substring(0, pattern.indexOf('*')) : null;
+    head = bounded ? literalPrefix() : null;
     tail = bounded ? pattern.substring(pattern.lastIndexOf('*') + 1) : null;
   }
 
@@ -187,6 +187,15 @@ public final class Glob {
   /** The pattern as written. */
   public String pattern() {
     return pattern;
+  }
+
+  /**
+   * The pattern's text before its first {@code *} (all of it without one): every input a
+   * case-sensitive glob matches starts with it.
+   */
+  public String literalPrefix() {
+    int star = pattern.indexOf('*');
+    return star < 0 ? pattern : pattern.substring(0, star);
   }
 
   /** Whether {@code input} matches the whole glob. {@code null} never matches. */

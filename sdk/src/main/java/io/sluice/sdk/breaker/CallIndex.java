@@ -26,14 +26,6 @@ final class CallIndex {
   private final String[] methodLiterals;
   private final Glob[] paths;
 
-  /**
-   * Each path glob's literal prefix ({@link #literalPrefix}), and whether it decides the match
-   * alone (a glob {@code prefix**}, the commonest shape): a plain {@code startsWith}, not the glob.
-   */
-  private final String[] pathPrefixes;
-
-  private final boolean[] prefixDecides;
-
   /** Over the path globs' literal prefixes; null past {@link PathPrefixTree#MAX_POLICIES}. */
   private final PathPrefixTree pathTree;
 
@@ -44,8 +36,7 @@ final class CallIndex {
     methods = new Glob[n];
     methodLiterals = new String[n];
     paths = new Glob[n];
-    pathPrefixes = new String[n];
-    prefixDecides = new boolean[n];
+    String[] pathPrefixes = new String[n];
     for (int i = 0; i < n; i++) {
       CallMatch m = policies.get(i).match();
       hosts[i] = m.host() == null ? null : CallTarget.hostGlob(m.host());
@@ -59,22 +50,10 @@ final class CallIndex {
               ? null
               : m.method().toUpperCase(Locale.ROOT).intern();
       paths[i] = m.path() == null ? null : Glob.compile(m.path());
-      pathPrefixes[i] = literalPrefix(m.path());
-      prefixDecides[i] =
-          m.path() != null
-              && m.path().indexOf('*') == m.path().length() - 2
-              && m.path().endsWith("**");
+      // "" for no path part: it fits every path
+      pathPrefixes[i] = paths[i] == null ? "" : paths[i].literalPrefix();
     }
     pathTree = n <= PathPrefixTree.MAX_POLICIES ? new PathPrefixTree(pathPrefixes) : null;
-  }
-
-  /** The text a path glob's matches all start with: before its first {@code *}; "" for none. */
-  private static String literalPrefix(String pathGlob) {
-    if (pathGlob == null) {
-      return "";
-    }
-    int star = pathGlob.indexOf('*');
-    return star < 0 ? pathGlob : pathGlob.substring(0, star);
   }
 
   /** The policies whose host and port parts hold for a target, in order. */
@@ -113,14 +92,8 @@ final class CallIndex {
   }
 
   private boolean matches(int i, String method, String path) {
-    if (methods[i] != null && !methodMatches(i, method)) {
-      return false;
-    }
-    Glob glob = paths[i];
-    if (glob == null) {
-      return true;
-    }
-    return prefixDecides[i] ? path.startsWith(pathPrefixes[i]) : glob.matches(path);
+    return (methods[i] == null || methodMatches(i, method))
+        && (paths[i] == null || paths[i].matches(path));
   }
 
   /**
@@ -128,16 +101,8 @@ final class CallIndex {
    * CompiledRules#NO_MATCH}; {@code mask} is {@link #mask mask(candidates)}.
    */
   int match(int[] candidates, long mask, String method, String path) {
-    if (path == null) {
-      // no path: only a policy without a path part can match (the registry passes "/" instead)
-      for (int i : candidates) {
-        if (paths[i] == null && (methods[i] == null || methodMatches(i, method))) {
-          return i;
-        }
-      }
-      return CompiledRules.NO_MATCH;
-    }
-    if (pathTree == null || candidates.length < 2) {
+    // no path (the registry passes "/" instead) fits no path glob: checked in turn
+    if (path == null || pathTree == null || candidates.length < 2) {
       for (int i : candidates) {
         if (matches(i, method, path)) {
           return i;
