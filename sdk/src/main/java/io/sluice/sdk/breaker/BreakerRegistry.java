@@ -13,7 +13,6 @@ import io.sluice.rules.wire.AgentStatus;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.FirstFailureLog;
-import io.sluice.sdk.QuickHash;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,7 +24,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -98,17 +96,8 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
   private static final long TOUCH_NANOS = 1_000_000_000L;
   private static final int MAX_SPELLINGS = 256;
 
-  /** Slots of the table that fronts the target cache (see {@link #fronts}). */
-  private static final int FRONT_SLOTS = 1024;
-
-  /**
-   * A front for the target cache, found by {@link QuickHash} instead of the host's full hash: HTTP
-   * clients hand over a host string parsed from each request, and hashing it whole cost more than
-   * the rest of the lookup. A slot holds the first host found there in the cache, until the cache
-   * replaces or removes its value ({@link #unfront}); written without a lock (a thread that misses
-   * another's write looks in the cache).
-   */
-  private final AtomicReferenceArray<HostTargets> fronts = new AtomicReferenceArray<>(FRONT_SLOTS);
+  /** Finds a call's host before the cache does (see {@link HostFront}). */
+  private final HostFront front = new HostFront();
 
   /** IPv6 literals as callers spell them, and as targets are kept; see {@link #canonicalHost}. */
   private final Map<String, String> ipv6Spellings = new ConcurrentHashMap<>();
@@ -160,7 +149,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
             .<String, HostTargets>removalListener(
                 (host, value, cause) -> {
                   if (value != null) {
-                    unfront(value);
+                    front.remove(value);
                   }
                 })
             .executor(Runnable::run)
@@ -554,17 +543,16 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
 
   /**
    * The target, created on first use, under the host's lower-case name. The lookup is quiet (the
-   * {@linkplain #fronts front table}, else the cache without access bookkeeping); the access is
+   * {@linkplain HostFront front table}, else the cache without access bookkeeping); the access is
    * recorded at most once per {@link #TOUCH_NANOS} per target, which is all idle expiry in minutes
    * needs and keeps the cache's buffers off the request path.
    */
   private Target target(String host, int port, long now) {
-    int slot = QuickHash.of(host) & (FRONT_SLOTS - 1);
-    HostTargets h = fronts.get(slot);
-    if (h == null || !h.holds(host)) {
+    HostTargets h = front.get(host);
+    if (h == null) {
       h = quiet.getIfPresentQuietly(host);
       if (h != null) {
-        front(slot, h);
+        front.offer(h);
       }
     }
     Target t = h == null ? null : h.find(port);
@@ -613,30 +601,6 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     // or every call to it would come here again
     found.touchedNanos = now;
     return found;
-  }
-
-  /**
-   * Takes a value the cache no longer holds out of the front table: retired, so a thread that
-   * already read it from its slot looks in the cache instead; and its slot emptied, so its targets
-   * (with their breakers and statistics) are not kept past the cache's bound (see {@link #front}).
-   */
-  private void unfront(HostTargets value) {
-    value.retire();
-    fronts.compareAndSet(QuickHash.of(value.host) & (FRONT_SLOTS - 1), value, null);
-  }
-
-  /**
-   * Puts {@code value}, just found in the cache, into its slot unless another host's live value
-   * holds it. Should the cache remove it meanwhile, either {@link #unfront} finds it in the slot or
-   * this sees it retired (each writes, then reads what the other writes), and it leaves the slot.
-   */
-  private void front(int slot, HostTargets value) {
-    HostTargets front = fronts.get(slot);
-    if ((front == null || front.retired()) && fronts.compareAndSet(slot, front, value)) {
-      if (value.retired()) {
-        fronts.compareAndSet(slot, value, null);
-      }
-    }
   }
 
   /**
@@ -809,13 +773,9 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     return null;
   }
 
-  /**
-   * Whether the front table's slot for {@code host} holds a value of it, retired or not (an emptied
-   * slot is what lets a removed value go); for tests.
-   */
+  /** Whether the front table's slot for {@code host} holds a value of it; for tests. */
   boolean fronts(String host) {
-    HostTargets h = fronts.get(QuickHash.of(host) & (FRONT_SLOTS - 1));
-    return h != null && h.host.equals(host);
+    return front.holdsAny(host);
   }
 
   /** Whether the registry remembers {@code spelling} of an IPv6 literal; for tests. */
