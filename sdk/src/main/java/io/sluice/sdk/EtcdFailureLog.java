@@ -82,19 +82,7 @@ public final class EtcdFailureLog {
    * @param schemes the endpoints' schemes, for the hint before etcd ever answered
    * @param etcdEndpoints the endpoints the client dials (empty when unknown): a proxy's answer is
    *     read against them
-   */
-  public EtcdFailureLog(
-      Logger logger,
-      Wording wording,
-      Duration callTimeout,
-      EtcdSchemeMismatch schemes,
-      List<URI> etcdEndpoints) {
-    this(logger, wording, callTimeout, schemes, etcdEndpoints, EtcdCredentials.PASSWORD);
-  }
-
-  /**
-   * As the other constructor, with the credentials the client shows etcd, which a refusal's line
-   * says to check.
+   * @param credentials the credentials the client shows etcd, which a refusal's line says to check
    */
   public EtcdFailureLog(
       Logger logger,

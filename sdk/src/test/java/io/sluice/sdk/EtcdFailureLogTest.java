@@ -53,7 +53,8 @@ class EtcdFailureLogTest {
           WORDING,
           Duration.ofMillis(5000),
           EtcdSchemeMismatch.unknown(),
-          List.of());
+          List.of(),
+          EtcdCredentials.PASSWORD);
 
   @Test
   void warnsOfAnOutageOnceAStretchAndAnewAfterARecovery() {
