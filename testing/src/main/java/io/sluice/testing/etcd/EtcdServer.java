@@ -418,15 +418,17 @@ public final class EtcdServer implements AutoCloseable {
   /**
    * Stops etcd where it stands (SIGSTOP), as a host that hangs or a disk that stops answering
    * would: its connections stay open and the kernel still accepts what clients send, but no request
-   * gets an answer, where {@link #stop()} closes the connections and clients fail at once. {@link
-   * #thaw()} lets it go on; {@link #stop()} and {@link #close()} thaw it first, and {@link
-   * EtcdExtension} before each test.
+   * gets an answer, where {@link #stop()} closes the connections and clients fail at once. Returns
+   * once every thread of etcd has stopped, not when the signal is sent. {@link #thaw()} lets it go
+   * on; {@link #stop()} and {@link #close()} thaw it first, and {@link EtcdExtension} before each
+   * test.
    *
    * @throws IllegalStateException when the server is not running
    */
   public synchronized void freeze() {
-    signal("STOP");
+    long pid = signal("STOP");
     frozen = true;
+    awaitStopped(pid);
   }
 
   /** Lets a {@linkplain #freeze() frozen} etcd go on (SIGCONT); does nothing when it is not. */
@@ -451,7 +453,7 @@ public final class EtcdServer implements AutoCloseable {
    * supervisor wrote. Looked for among the supervisor's children by its arguments, it could be
    * taken for the supervisor's background watcher, a forked shell with the very same command line.
    */
-  private void signal(String name) {
+  private long signal(String name) {
     if (!isRunning()) {
       throw new IllegalStateException("etcd is not running: nothing to " + name);
     }
@@ -465,12 +467,84 @@ public final class EtcdServer implements AutoCloseable {
       if (!kill.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) || kill.exitValue() != 0) {
         throw new IllegalStateException("kill -" + name + " " + etcd.pid() + " failed: " + output);
       }
+      return etcd.pid();
     } catch (IOException e) {
       throw new UncheckedIOException("could not send SIG" + name + " to etcd", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while sending SIG" + name + " to etcd", e);
     }
+  }
+
+  /**
+   * Waits until every thread of etcd ({@code pid}) has stopped. kill(2) only queues SIGSTOP: the
+   * etcd thread that takes it stops the others when the scheduler next runs it, so on a busy
+   * machine etcd went on answering for a moment after kill returned (CI runs saw a frozen etcd
+   * answer a read). Where {@code /proc} shows no threads (not Linux), returns at once.
+   *
+   * @throws IllegalStateException when some thread still runs after {@link #STOP_TIMEOUT}
+   */
+  private static void awaitStopped(long pid) {
+    Path threads = Path.of("/proc", Long.toString(pid), "task");
+    long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
+    List<String> running = runningThreads(threads);
+    while (!running.isEmpty()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "etcd (pid "
+                + pid
+                + ") did not stop within "
+                + STOP_TIMEOUT.toSeconds()
+                + " s of SIGSTOP: threads "
+                + running
+                + " still run");
+      }
+      pause(Duration.ofMillis(1));
+      running = runningThreads(threads);
+    }
+  }
+
+  /**
+   * The threads of etcd that are not stopped (by {@link #freeze()}), by id: none when etcd is
+   * frozen through and through.
+   */
+  List<String> runningThreads() {
+    return runningThreads(Path.of("/proc", Long.toString(etcdProcess().pid()), "task"));
+  }
+
+  /**
+   * The ids of the threads under {@code threads} ({@code /proc/<pid>/task}) whose state is not
+   * stopped; a thread that ended meanwhile counts as stopped. None when the directory is missing.
+   */
+  private static List<String> runningThreads(Path threads) {
+    if (!Files.isDirectory(threads)) {
+      return List.of();
+    }
+    try (Stream<Path> all = Files.list(threads)) {
+      return all.filter(thread -> !stopped(thread))
+          .map(thread -> thread.getFileName().toString())
+          .sorted()
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not list etcd's threads in " + threads, e);
+    }
+  }
+
+  /**
+   * Whether the thread is stopped (state {@code T}, or {@code t} under a debugger) or gone. Its
+   * state is the field after its name in {@code stat}; the name is in parentheses and may hold
+   * anything, parentheses too, so the last one ends it.
+   */
+  private static boolean stopped(Path thread) {
+    String stat;
+    try {
+      stat = Files.readString(thread.resolve("stat"), StandardCharsets.ISO_8859_1);
+    } catch (IOException gone) {
+      return true;
+    }
+    int nameEnd = stat.lastIndexOf(')');
+    char state = nameEnd >= 0 && nameEnd + 2 < stat.length() ? stat.charAt(nameEnd + 2) : '?';
+    return state == 'T' || state == 't' || state == 'Z' || state == 'X';
   }
 
   /** The etcd process the supervisor started, by the pid it wrote to {@code etcd.pid}. */
@@ -764,8 +838,13 @@ public final class EtcdServer implements AutoCloseable {
 
   /** A process that is starting is polled at a short interval; this is not a wait for a result. */
   private static void pauseBeforeNextPoll() {
+    pause(Duration.ofMillis(50));
+  }
+
+  /** Waits {@code time} before a poll looks again. */
+  private static void pause(Duration time) {
     try {
-      Thread.sleep(50);
+      Thread.sleep(time.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while waiting for etcd", e);
