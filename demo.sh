@@ -987,8 +987,6 @@ bring_up() {
   done
 }
 
-last_pid() { echo "${pids[${#pids[@]} - 1]}"; }
-
 pick_port gateway_port 8080
 pick_port orders_port 8081
 pick_port payments_port 8082
@@ -1099,7 +1097,11 @@ TRY
 launch loadgen - java "${java_tmp[@]}" -jar "$DEMO_JAR" loadgen --target "http://127.0.0.1:$gateway_port" \
   --rate "$rate" --duration "$duration" --timeout 15s
 loadgen_status=0
-wait "$(last_pid)" || loadgen_status=$?
+# Its pid read without a command substitution: a Ctrl-C that came while one ran, and found the
+# subshell already ending by itself, was taken by bash for the subshell's own to handle (bash
+# drops a SIGINT that a foreground child survived), so no trap ran and the wait went on for the
+# whole --duration.
+wait "${pids[${#pids[@]} - 1]}" || loadgen_status=$?
 
 if ((check)); then
   failures=()

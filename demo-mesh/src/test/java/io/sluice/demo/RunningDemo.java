@@ -291,12 +291,16 @@ public final class RunningDemo {
 
   /**
    * Waits for the script to end and for its last lines to be read (the process can end before the
-   * reader has drained the pipe).
+   * reader has drained the pipe). When it does not end in time, prints what it printed so far to
+   * standard error, where the test report keeps it: the test that fails on this then says where the
+   * script stood.
    *
    * @return whether it ended within {@code timeout}
    */
   public boolean awaitExit(Duration timeout) throws InterruptedException {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      System.err.println(
+          "demo.sh did not end within " + timeout.toSeconds() + " s; it printed:\n" + outputText());
       return false;
     }
     reader.join(Duration.ofSeconds(10).toMillis());
