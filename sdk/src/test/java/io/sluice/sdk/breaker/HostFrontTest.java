@@ -57,7 +57,7 @@ class HostFrontTest {
    */
   @Test
   void aValueRemovedWhileOfferedNeverStaysInItsSlot() throws Exception {
-    int rounds = 50_000;
+    int rounds = 20_000;
     HostTargets[] values = new HostTargets[rounds];
     for (int i = 0; i < rounds; i++) {
       values[i] = value();
@@ -66,7 +66,14 @@ class HostFrontTest {
     AtomicInteger removeReady = new AtomicInteger(-1);
     AtomicInteger removed = new AtomicInteger(-1);
     AtomicInteger left = new AtomicInteger();
-    ExecutorService threads = Executors.newFixedThreadPool(2);
+    ExecutorService threads =
+        Executors.newFixedThreadPool(
+            2,
+            task -> {
+              Thread thread = new Thread(task, "host-front-race");
+              thread.setDaemon(true); // a thread left spinning must not keep the test JVM alive
+              return thread;
+            });
     try {
       CompletableFuture<Void> offering =
           CompletableFuture.runAsync(
@@ -104,12 +111,15 @@ class HostFrontTest {
 
   /**
    * Waits, spinning, until {@code counter} reaches {@code value}; yields after a while, as the
-   * other thread may not be running (a busy machine with two cores).
+   * other thread may not be running (a busy machine with two cores). Ends on interruption (the
+   * test's {@code shutdownNow} once it gave up).
    */
   private static void awaitAtLeast(AtomicInteger counter, int value) {
     for (int spins = 0; counter.get() < value; spins++) {
       if (spins < 1000) {
         Thread.onSpinWait();
+      } else if (Thread.currentThread().isInterrupted()) {
+        throw new IllegalStateException("interrupted while waiting for the other thread");
       } else {
         Thread.yield();
       }
