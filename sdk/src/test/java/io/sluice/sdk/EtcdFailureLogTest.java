@@ -47,14 +47,18 @@ class EtcdFailureLogTest {
           "read the rules",
           RETRYING);
 
-  private final EtcdFailureLog log =
-      new EtcdFailureLog(
-          Logger.getLogger(EtcdFailureLogTest.class.getName()),
-          WORDING,
-          Duration.ofMillis(5000),
-          EtcdSchemeMismatch.unknown(),
-          List.of(),
-          EtcdCredentials.PASSWORD);
+  private final EtcdFailureLog log = logFor(EtcdCredentials.PASSWORD);
+
+  /** A log for an agent that shows etcd {@code credentials}. */
+  private static EtcdFailureLog logFor(EtcdCredentials credentials) {
+    return new EtcdFailureLog(
+        Logger.getLogger(EtcdFailureLogTest.class.getName()),
+        WORDING,
+        Duration.ofMillis(5000),
+        EtcdSchemeMismatch.unknown(),
+        List.of(),
+        credentials);
+  }
 
   @Test
   void warnsOfAnOutageOnceAStretchAndAnewAfterARecovery() {
@@ -107,14 +111,7 @@ class EtcdFailureLogTest {
   @ParameterizedTest
   @EnumSource(EtcdCredentials.class)
   void aRefusalSaysToCheckTheCredentialsTheClientShows(EtcdCredentials credentials) {
-    EtcdFailureLog withCredentials =
-        new EtcdFailureLog(
-            Logger.getLogger(EtcdFailureLogTest.class.getName()),
-            WORDING,
-            Duration.ofMillis(5000),
-            EtcdSchemeMismatch.unknown(),
-            List.of(),
-            credentials);
+    EtcdFailureLog withCredentials = logFor(credentials);
     try (LogCapture lines = LogCapture.of(EtcdFailureLogTest.class, Level.FINE)) {
       withCredentials.failed(REFUSAL);
 

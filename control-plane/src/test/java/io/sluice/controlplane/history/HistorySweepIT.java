@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.options.GetOption;
 import io.sluice.controlplane.etcd.EtcdGateway;
 import io.sluice.controlplane.etcd.TestGateways;
 import io.sluice.rules.wire.EtcdKeys;
@@ -76,18 +74,7 @@ class HistorySweepIT {
 
   /** The revisions of {@code service}'s history entries, oldest first. */
   private static List<Long> revisions(String service) throws Exception {
-    String prefix = KEYS.historyPrefix(service);
-    List<Long> revisions = new ArrayList<>();
-    for (KeyValue kv :
-        client
-            .getKVClient()
-            .get(bytes(prefix), GetOption.builder().isPrefix(true).withKeysOnly(true).build())
-            .get(10, TimeUnit.SECONDS)
-            .getKvs()) {
-      revisions.add(
-          Long.parseLong(kv.getKey().toString(StandardCharsets.UTF_8).substring(prefix.length())));
-    }
-    return revisions;
+    return HistoryRevisions.of(client, KEYS, service);
   }
 
   private static byte[] concat(byte[] a, byte[] b) {

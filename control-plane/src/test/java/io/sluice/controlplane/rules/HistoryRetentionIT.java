@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.options.GetOption;
 import io.sluice.controlplane.etcd.EtcdGateway;
 import io.sluice.controlplane.etcd.RangeHooks;
 import io.sluice.controlplane.etcd.TestGateways;
 import io.sluice.controlplane.history.HistoryRetention;
+import io.sluice.controlplane.history.HistoryRevisions;
 import io.sluice.controlplane.history.HistorySettings;
 import io.sluice.controlplane.history.TestHistoryCodecs;
 import io.sluice.rules.RuleCodec;
@@ -99,22 +98,7 @@ class HistoryRetentionIT {
 
   /** The revisions of the history keys of {@code service}, oldest first. */
   private static List<Long> historyRevisions(String service) throws Exception {
-    String prefix = KEYS.historyPrefix(service);
-    List<Long> revisions = new ArrayList<>();
-    for (KeyValue kv :
-        client
-            .getKVClient()
-            .get(
-                ByteSequence.from(prefix, StandardCharsets.UTF_8),
-                GetOption.builder().isPrefix(true).withKeysOnly(true).build())
-            .get(10, TimeUnit.SECONDS)
-            .getKvs()) {
-      String revision = kv.getKey().toString(StandardCharsets.UTF_8).substring(prefix.length());
-      if (revision.chars().allMatch(Character::isDigit)) {
-        revisions.add(Long.parseLong(revision));
-      }
-    }
-    return revisions;
+    return HistoryRevisions.of(client, KEYS, service);
   }
 
   @Test
