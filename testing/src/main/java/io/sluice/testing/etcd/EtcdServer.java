@@ -424,7 +424,8 @@ public final class EtcdServer implements AutoCloseable {
    * test.
    *
    * @throws IllegalStateException when the server is not running, or when a thread of it still runs
-   *     5 s after SIGSTOP (it is {@linkplain #isFrozen() frozen} all the same, to be thawed)
+   *     5 s after SIGSTOP or its threads cannot be listed (it is {@linkplain #isFrozen() frozen}
+   *     all the same, to be thawed)
    */
   public synchronized void freeze() {
     long pid = signal("STOP");
