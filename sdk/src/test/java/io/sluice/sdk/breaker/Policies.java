@@ -42,55 +42,27 @@ final class Policies {
 
   static BreakerPolicy with(
       BreakerPolicy p, double failureRate, Duration wait, BreakerScope scope, boolean shadow) {
-    return new BreakerPolicy(
-        p.name(),
-        p.match(),
-        scope,
-        failureRate,
-        p.slowCallRateThreshold(),
-        p.slowCallDuration(),
-        p.slidingWindow(),
-        p.minimumCalls(),
-        wait,
-        p.halfOpenCalls(),
-        p.failureStatusCodes(),
-        p.onOpen(),
-        shadow);
+    Copy c = new Copy(p);
+    c.failureRate = failureRate;
+    c.wait = wait;
+    c.scope = scope;
+    c.shadow = shadow;
+    return c.build();
   }
 
   /** {@code p} with these slow-call and open-state durations. */
   static BreakerPolicy timed(BreakerPolicy p, Duration slowCall, Duration wait) {
-    return new BreakerPolicy(
-        p.name(),
-        p.match(),
-        p.scope(),
-        p.failureRateThreshold(),
-        p.slowCallRateThreshold(),
-        slowCall,
-        p.slidingWindow(),
-        p.minimumCalls(),
-        wait,
-        p.halfOpenCalls(),
-        p.failureStatusCodes(),
-        p.onOpen(),
-        p.shadow());
+    Copy c = new Copy(p);
+    c.slowCall = slowCall;
+    c.wait = wait;
+    return c.build();
   }
 
   static BreakerPolicy slow(BreakerPolicy p) {
-    return new BreakerPolicy(
-        p.name(),
-        p.match(),
-        p.scope(),
-        p.failureRateThreshold(),
-        50,
-        Duration.ofSeconds(2),
-        p.slidingWindow(),
-        p.minimumCalls(),
-        p.waitInOpenState(),
-        p.halfOpenCalls(),
-        p.failureStatusCodes(),
-        p.onOpen(),
-        p.shadow());
+    Copy c = new Copy(p);
+    c.slowCallRate = 50;
+    c.slowCall = Duration.ofSeconds(2);
+    return c.build();
   }
 
   static ActiveRules rules(long revision, BreakerPolicy... policies) {
@@ -103,37 +75,58 @@ final class Policies {
 
   /** {@code p} with these failure status codes. */
   static BreakerPolicy failingOn(BreakerPolicy p, StatusCodeRange... ranges) {
-    return new BreakerPolicy(
-        p.name(),
-        p.match(),
-        p.scope(),
-        p.failureRateThreshold(),
-        p.slowCallRateThreshold(),
-        p.slowCallDuration(),
-        p.slidingWindow(),
-        p.minimumCalls(),
-        p.waitInOpenState(),
-        p.halfOpenCalls(),
-        List.of(ranges),
-        p.onOpen(),
-        p.shadow());
+    Copy c = new Copy(p);
+    c.failureStatusCodes = List.of(ranges);
+    return c.build();
   }
 
   /** {@code p} with one trial call and this wait. */
   static BreakerPolicy oneTrialCall(BreakerPolicy p, Duration wait) {
-    return new BreakerPolicy(
-        p.name(),
-        p.match(),
-        p.scope(),
-        p.failureRateThreshold(),
-        p.slowCallRateThreshold(),
-        p.slowCallDuration(),
-        p.slidingWindow(),
-        p.minimumCalls(),
-        wait,
-        1,
-        p.failureStatusCodes(),
-        p.onOpen(),
-        p.shadow());
+    Copy c = new Copy(p);
+    c.wait = wait;
+    c.halfOpenCalls = 1;
+    return c.build();
+  }
+
+  /** A policy's fields, some changed before {@link #build()}: each variant names only those. */
+  private static final class Copy {
+    private final BreakerPolicy p;
+    BreakerScope scope;
+    double failureRate;
+    double slowCallRate;
+    Duration slowCall;
+    Duration wait;
+    int halfOpenCalls;
+    List<StatusCodeRange> failureStatusCodes;
+    boolean shadow;
+
+    Copy(BreakerPolicy p) {
+      this.p = p;
+      scope = p.scope();
+      failureRate = p.failureRateThreshold();
+      slowCallRate = p.slowCallRateThreshold();
+      slowCall = p.slowCallDuration();
+      wait = p.waitInOpenState();
+      halfOpenCalls = p.halfOpenCalls();
+      failureStatusCodes = p.failureStatusCodes();
+      shadow = p.shadow();
+    }
+
+    BreakerPolicy build() {
+      return new BreakerPolicy(
+          p.name(),
+          p.match(),
+          scope,
+          failureRate,
+          slowCallRate,
+          slowCall,
+          p.slidingWindow(),
+          p.minimumCalls(),
+          wait,
+          halfOpenCalls,
+          failureStatusCodes,
+          p.onOpen(),
+          shadow);
+    }
   }
 }
