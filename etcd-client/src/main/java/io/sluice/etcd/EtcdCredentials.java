@@ -10,23 +10,24 @@ package io.sluice.etcd;
 public enum EtcdCredentials {
 
   /** {@code sluice.etcd.user} and {@code sluice.etcd.password} (they win over a certificate). */
-  PASSWORD("check sluice.etcd.user and sluice.etcd.password"),
+  PASSWORD("check sluice.etcd.user and sluice.etcd.password, and that the user may "),
 
   /** A client certificate ({@code sluice.etcd.tls.cert-file}), without a user and password. */
   CLIENT_CERTIFICATE(
       "check the client certificate (sluice.etcd.tls.cert-file), whose common name etcd takes as"
-          + " the user name when it runs with --client-cert-auth"),
+          + " the user name when it runs with --client-cert-auth, and that the user may "),
 
   /** Neither. */
   NONE(
       "etcd needs credentials and none is set: set sluice.etcd.user and sluice.etcd.password, or"
           + " a client certificate (sluice.etcd.tls.cert-file) etcd takes as a user"
-          + " (--client-cert-auth), for a user that");
+          + " (--client-cert-auth), for a user that may ");
 
-  private final String check;
+  /** The advice up to what the user must be allowed, which follows its last word, "may". */
+  private final String adviceUpToMay;
 
-  EtcdCredentials(String check) {
-    this.check = check;
+  EtcdCredentials(String adviceUpToMay) {
+    this.adviceUpToMay = adviceUpToMay;
   }
 
   /** The credentials a client with these settings shows etcd. */
@@ -44,6 +45,6 @@ public enum EtcdCredentials {
    * @param mayDo what the user must be allowed, after "may": {@code read the rules}
    */
   public String advice(String mayDo) {
-    return this == NONE ? check + " may " + mayDo : check + ", and that the user may " + mayDo;
+    return adviceUpToMay + mayDo;
   }
 }
