@@ -6,6 +6,7 @@ import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.QuietLog;
 import io.sluice.sdk.RepeatedFailureLine;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystemException;
@@ -96,6 +97,11 @@ public final class FileRuleSource implements RuleSource {
   private boolean pollingLogged;
   private String unreadableLogged;
 
+  /**
+   * start()'s read was cut short by its caller's interrupt: the watch loop reads before waiting.
+   */
+  private boolean readAtOnce;
+
   /** A failed read, said once per stretch of them (see readFailed()). */
   private final RepeatedFailureLine readFailures = new RepeatedFailureLine(logger);
 
@@ -131,15 +137,22 @@ public final class FileRuleSource implements RuleSource {
    * registered before this call are told of a rejection, {@link #lastRejection()} holds it, and the
    * rules in force stay until a good version of the file appears. Never throws for a problem with
    * the file. The directory watch is registered before the first read, so a change between the two
-   * is not lost. Idempotent; does nothing after {@link #close()}.
+   * is not lost. A caller's interrupt neither cuts the first read short nor is lost: it is set
+   * again when this returns (one that comes during the read leaves the read to the source's thread,
+   * at once). Idempotent; does nothing after {@link #close()}.
    */
   @Override
   public void start() {
     if (closed.get() || !started.compareAndSet(false, true)) {
       return;
     }
-    watchService = openWatchServiceWithin(RegularFiles.TIMEOUT);
+    // The watch's registration and the first read wait on threads of their own, bounded: a
+    // caller's interrupt set before the start (a start-up task in a pool being shut down) would cut
+    // both short, and the app would run on the defaults until the next poll. Set aside for them,
+    // and handed back.
+    boolean interrupted = Thread.interrupted();
     try {
+      watchService = openWatchServiceWithin(RegularFiles.TIMEOUT);
       check();
     } catch (RuntimeException | LinkageError e) {
       // check() handles the file's problems itself; this is a bug (or a log line that threw), and
@@ -150,6 +163,10 @@ public final class FileRuleSource implements RuleSource {
           "the first read of the " + named + " failed",
           "a read of the " + named + " failed again",
           e);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
     // Thread.start() hands the fields written by the first check to the worker.
     Thread worker = new Thread(this::watchLoop, "sluice-rules-file");
@@ -208,10 +225,15 @@ public final class FileRuleSource implements RuleSource {
 
   private void watchLoop() {
     try {
-      // start() has read the file once already, with the watch in place.
+      // start() has read the file once already, with the watch in place (unless an interrupt cut
+      // that read short: then it is read at once).
       while (!closed.get()) {
         try {
-          awaitChange();
+          if (readAtOnce) {
+            readAtOnce = false;
+          } else {
+            awaitChange();
+          }
           check();
           readsAgain();
         } catch (ClosedWatchServiceException e) {
@@ -463,6 +485,13 @@ public final class FileRuleSource implements RuleSource {
         return;
       }
       missing();
+      return;
+    } catch (InterruptedIOException e) {
+      if (!closed.get()) {
+        // start()'s caller interrupted it during the read (the watch loop's thread is interrupted
+        // only by close()): no problem of the file's; the watch loop reads it at its first turn
+        readAtOnce = true;
+      }
       return;
     } catch (IOException | RuntimeException e) {
       if (closed.get()) {

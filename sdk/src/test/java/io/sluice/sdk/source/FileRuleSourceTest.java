@@ -12,6 +12,7 @@ import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -67,6 +68,66 @@ class FileRuleSourceTest {
 
     Files.writeString(file, document("orders", 0.2));
     awaitRatio(0.2);
+  }
+
+  /**
+   * A source started on a thread whose interrupt flag is set (an app's start-up task in a pool that
+   * was being shut down) still reads the file before start() returns, reports no rejection and
+   * hands the interrupt back. Before, the first read gave up at once ("interrupted while reading"):
+   * the file was rejected as unreadable, and the app ran its first calls, and up to a poll
+   * interval, on the defaults.
+   */
+  @Test
+  void aStartOnAnInterruptedThreadReadsTheFileAndKeepsTheInterrupt() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.3));
+    boolean keptInterrupt;
+    Thread.currentThread().interrupt();
+    try {
+      start(file, new CopyOnWriteArrayList<>(), null, Duration.ofMinutes(1));
+    } finally {
+      keptInterrupt = Thread.interrupted();
+    }
+
+    assertThat(keptInterrupt).isTrue();
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.3);
+    assertThat(rejections).isEmpty();
+    assertThat(source.lastRejection()).isNull();
+  }
+
+  /**
+   * An interrupt that reaches start() during its first read (the caller cancelled mid-start) cuts
+   * that read short: no problem of the file's, so nothing is logged or rejected, and the source's
+   * thread reads the file at once rather than at its next poll interval (a minute here).
+   */
+  @Test
+  void aFirstReadCutShortByTheCallersInterruptIsReadAgainAtOnce() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.3));
+    Thread caller = Thread.currentThread();
+    AtomicBoolean cutShort = new AtomicBoolean();
+    boolean keptInterrupt;
+    try (LogCapture log = LogCapture.of(FileRuleSource.class)) {
+      try {
+        start(
+            file,
+            new CopyOnWriteArrayList<>(),
+            path -> {
+              if (Thread.currentThread() == caller && cutShort.compareAndSet(false, true)) {
+                caller.interrupt(); // as the default reader answers an interrupt mid-read
+                throw new InterruptedIOException("interrupted while reading " + path);
+              }
+              return Files.readAllBytes(path);
+            },
+            Duration.ofMinutes(1));
+      } finally {
+        keptInterrupt = Thread.interrupted();
+      }
+
+      assertThat(cutShort).isTrue();
+      assertThat(keptInterrupt).isTrue();
+      awaitRatio(0.3);
+      assertThat(rejections).isEmpty();
+      assertThat(log.records()).noneMatch(r -> r.getLevel().intValue() >= Level.WARNING.intValue());
+    }
   }
 
   /**
