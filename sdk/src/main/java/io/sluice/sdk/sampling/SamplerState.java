@@ -60,8 +60,13 @@ final class SamplerState {
       ratios[i] = TraceIdRatio.of(rule.ratio());
       maxPerSecond[i] = rule.maxPerSecond() == null ? -1 : rule.maxPerSecond();
       if (rule.maxPerSecond() != null) {
-        TokenBucket kept = previous == null ? null : previous.bucketFor(rule);
-        buckets[i] = kept != null ? kept : new TokenBucket(rule.maxPerSecond(), clock);
+        TokenBucket before = previous == null ? null : previous.bucketFor(rule);
+        buckets[i] =
+            before == null
+                ? new TokenBucket(rule.maxPerSecond(), clock)
+                : before.perSecond() == rule.maxPerSecond()
+                    ? before
+                    : before.retuned(rule.maxPerSecond());
       }
       keepResults[i] = keep(rule.name(), rules.revision(), rule.ratio());
     }
@@ -93,15 +98,13 @@ final class SamplerState {
   }
 
   /**
-   * The token bucket of a rule with the same name and cap in this state, so an unrelated rule
-   * change does not refill every bucket.
+   * The token bucket of a capped rule of the same name in this state, so an unrelated rule change
+   * does not refill every bucket, and a changed cap goes on from the tokens left.
    */
   private TokenBucket bucketFor(SamplingRule rule) {
     List<SamplingRule> list = rules.document().sampling().rules();
     for (int i = 0; i < list.size(); i++) {
-      if (list.get(i).name().equals(rule.name())
-          && maxPerSecond[i] == rule.maxPerSecond()
-          && buckets[i] != null) {
+      if (list.get(i).name().equals(rule.name()) && buckets[i] != null) {
         return buckets[i];
       }
     }

@@ -18,16 +18,27 @@ final class TokenBucket {
   private static final long SECOND_NANOS = 1_000_000_000L;
 
   private final Clock clock;
+  private final int perSecond;
   private final long intervalNanos;
   private final long burstNanos;
   private final AtomicLong theoreticalArrival;
   private final CapShare share;
 
+  /** A full bucket of {@code perSecond} tokens a second. */
   TokenBucket(int perSecond, Clock clock) {
+    this(perSecond, clock, -1);
+  }
+
+  /**
+   * A bucket of {@code perSecond} tokens a second holding {@code tokens} now ({@code -1}: full;
+   * more than it holds: full).
+   */
+  private TokenBucket(int perSecond, Clock clock, long tokens) {
     if (perSecond < 0) {
       throw new IllegalArgumentException("perSecond must be >= 0: " + perSecond);
     }
     this.clock = clock;
+    this.perSecond = perSecond;
     // rounded up: a cap may let slightly fewer through than configured, never more (rounded down,
     // 6e8 a second became one token a nanosecond)
     this.intervalNanos =
@@ -35,10 +46,42 @@ final class TokenBucket {
     // room for exactly perSecond tokens: with the interval rounded up, a tolerance of one second
     // held one token fewer whenever a second is no whole number of intervals (2 for 3 a second)
     this.burstNanos = perSecond == 0 ? 0 : perSecond * intervalNanos;
-    // a full bucket: the next SECOND_NANOS of arrivals are already paid for
     long now = clock.nanoTime();
-    this.theoreticalArrival = new AtomicLong(now - SECOND_NANOS);
+    // full: the next SECOND_NANOS of arrivals are already paid for; else the arrivals of the tokens
+    // it lacks are still to come
+    this.theoreticalArrival =
+        new AtomicLong(
+            tokens < 0 || tokens >= perSecond
+                ? now - SECOND_NANOS
+                : now + burstNanos - tokens * intervalNanos);
     this.share = new CapShare(perSecond, now);
+  }
+
+  /**
+   * A bucket of {@code perSecond} tokens a second that holds the tokens this one holds now, at most
+   * {@code perSecond}: a rule whose cap changes goes on from what it spent, so a cap raised during
+   * a burst lets no more through at once than the tokens left (a fresh bucket would let the whole
+   * new cap through on top of what the old one let through that second). The share let through is
+   * counted afresh, against the new cap.
+   */
+  TokenBucket retuned(int perSecond) {
+    return new TokenBucket(perSecond, clock, tokens());
+  }
+
+  /** The cap: tokens a second. */
+  int perSecond() {
+    return perSecond;
+  }
+
+  /** The tokens this bucket holds now. */
+  long tokens() {
+    if (intervalNanos == Long.MAX_VALUE) {
+      return 0;
+    }
+    long owed = theoreticalArrival.get() - clock.nanoTime();
+    return owed <= 0
+        ? burstNanos / intervalNanos
+        : Math.max(0, (burstNanos - owed) / intervalNanos);
   }
 
   /**

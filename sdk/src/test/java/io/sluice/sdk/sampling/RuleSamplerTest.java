@@ -474,6 +474,36 @@ class RuleSamplerTest {
         .isFalse();
   }
 
+  /**
+   * A capped rule whose cap is raised goes on from the tokens its bucket had left: the spent bucket
+   * stays spent, and refills at the new rate. Before, the new cap began with a full bucket.
+   */
+  @Test
+  void aCappedRuleWhoseCapChangesGoesOnFromItsTokensLeft() {
+    ActiveRulesHolder holder =
+        new ActiveRulesHolder(
+            rules(
+                1, new SamplingPolicy(0.0, true, List.of(rule("capped", SpanMatch.ANY, 1.0, 10)))));
+    Sampler sampler = RuleSampler.create(holder, clock);
+    for (int i = 0; i < 10; i++) {
+      assertThat(sample(sampler, "x").getDecision()).isEqualTo(SamplingDecision.RECORD_AND_SAMPLE);
+    }
+    holder.publish(
+        rules(2, new SamplingPolicy(0.0, true, List.of(rule("capped", SpanMatch.ANY, 1.0, 100)))));
+    assertThat(sample(sampler, "x").getDecision())
+        .as("the bucket stayed empty")
+        .isEqualTo(SamplingDecision.DROP);
+
+    clock.advance(Duration.ofMillis(50)); // 5 tokens at the new rate, half of one at the old
+    int kept = 0;
+    for (int i = 0; i < 20; i++) {
+      if (sample(sampler, "x").getDecision() == SamplingDecision.RECORD_AND_SAMPLE) {
+        kept++;
+      }
+    }
+    assertThat(kept).isEqualTo(5);
+  }
+
   /** Builds parent contexts. */
   static final class SamplingResultAssertHelper {
     Context parent(boolean remote, boolean sampled, String traceId) {

@@ -28,6 +28,32 @@ class TokenBucketTest {
   }
 
   /**
+   * A changed cap goes on from the tokens left, at most the new cap: raised during a burst, it lets
+   * through only what refills at the new rate (a fresh bucket let the whole new cap through at
+   * once, on top of what the old one had let through that second); lowered, it holds no more than
+   * the new cap.
+   */
+  @Test
+  void aRetunedBucketGoesOnFromTheTokensLeft() {
+    TokenBucket bucket = new TokenBucket(100, clock);
+    for (int i = 0; i < 60; i++) {
+      assertThat(bucket.tryTake()).isTrue();
+    }
+    assertThat(bucket.tokens()).isEqualTo(40);
+
+    TokenBucket raised = bucket.retuned(1000);
+    assertThat(raised.perSecond()).isEqualTo(1000);
+    assertThat(drain(raised)).isEqualTo(40);
+    clock.advance(Duration.ofMillis(10));
+    assertThat(drain(raised)).isEqualTo(10);
+
+    assertThat(new TokenBucket(100, clock).retuned(10).tokens()).isEqualTo(10);
+    assertThat(drain(new TokenBucket(100, clock).retuned(10))).isEqualTo(10);
+    assertThat(drain(new TokenBucket(3, clock).retuned(0))).isZero();
+    assertThat(drain(new TokenBucket(0, clock).retuned(7))).isZero();
+  }
+
+  /**
    * A full bucket holds exactly one second's worth also when a second is no whole number of token
    * intervals: 3 a second is one token every 333,333,334 ns (rounded up), and three of those are
    * just over a second, so a burst tolerance of exactly one second held only 2 (and 999,000 of
