@@ -15,7 +15,6 @@ import io.etcd.jetcd.watch.WatchResponse;
 import io.sluice.etcd.EtcdChannels;
 import io.sluice.etcd.EtcdCredentials;
 import io.sluice.etcd.EtcdSchemeMismatch;
-import io.sluice.rules.RuleDocument;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
@@ -27,11 +26,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -125,16 +122,9 @@ public final class EtcdRuleSource implements RuleSource {
   private final LastKnownGoodStore lastKnownGood;
   private final Duration callTimeout;
   private final Clock clock;
-  private final Slot serviceSlot;
-  private final Slot defaultSlot;
 
-  /**
-   * The keys read and watched: the service's and {@code _default}'s, or for a service named {@code
-   * _default} its one document, in {@link #defaultSlot} (which {@link #serviceSlot} is then too).
-   */
-  private final List<Slot> slots;
-
-  private final ActiveRules builtInDefaults;
+  /** The keys read and watched: the service's and {@code _default}'s. */
+  private final RuleSlots slots;
 
   /** Says the failed reads and watches, once per problem per stretch of failures. */
   private final EtcdFailureLog failures;
@@ -150,11 +140,7 @@ public final class EtcdRuleSource implements RuleSource {
   private volatile RuleRejection lastRejection;
   private volatile boolean watching;
 
-  /**
-   * The open watches. Opened and replaced on the executor thread, but also closed by {@link
-   * #close()} when that thread does not stop in time: guarded by itself.
-   */
-  private final List<Watch.Watcher> watchers = new ArrayList<>();
+  private final OpenWatches watches = new OpenWatches();
 
   // Confined to the executor thread.
   private int generation;
@@ -188,20 +174,7 @@ public final class EtcdRuleSource implements RuleSource {
     this.lastKnownGood = builder.lastKnownGood;
     this.callTimeout = builder.callTimeout;
     this.clock = builder.clock;
-    this.defaultSlot =
-        new Slot(
-            builder.keys.rules(RuleDocument.DEFAULT_SERVICE),
-            ActiveRules.Source.ETCD_DEFAULT,
-            Set.of(RuleDocument.DEFAULT_SERVICE));
-    // a service named _default has one document, the fallback of every other service: two slots on
-    // its one key would read, judge, log and apply each of its changes twice
-    this.serviceSlot =
-        RuleDocument.DEFAULT_SERVICE.equals(service)
-            ? defaultSlot
-            : new Slot(builder.keys.rules(service), ActiveRules.Source.ETCD, Set.of(service));
-    this.slots =
-        serviceSlot == defaultSlot ? List.of(defaultSlot) : List.of(serviceSlot, defaultSlot);
-    this.builtInDefaults = ActiveRules.defaults(service);
+    this.slots = new RuleSlots(builder.keys, service);
     this.failures =
         new EtcdFailureLog(
             logger,
@@ -300,8 +273,8 @@ public final class EtcdRuleSource implements RuleSource {
       logAbandoned(busyIn);
     }
     watching = false;
-    // the thread may not have got to it: a watch it opens after this closes itself (see watch())
-    closeWatchersNow();
+    // the thread may not have got to it: a watch it opens after this is closed at once
+    watches.end();
   }
 
   /**
@@ -428,9 +401,9 @@ public final class EtcdRuleSource implements RuleSource {
     closeWatchers();
     TxnResponse response;
     try {
-      Op[] gets = new Op[slots.size()];
+      Op[] gets = new Op[slots.all.size()];
       for (int i = 0; i < gets.length; i++) {
-        gets[i] = Op.get(bytes(slots.get(i).key), GetOption.DEFAULT);
+        gets[i] = Op.get(bytes(slots.all.get(i).key), GetOption.DEFAULT);
       }
       response =
           client
@@ -453,7 +426,7 @@ public final class EtcdRuleSource implements RuleSource {
     failures.answered();
     // etcd behind what this source has seen lost data (restored from an older backup, or a member
     // restarted empty): a document missing then was not deleted, and its rules stay in force
-    long seen = Math.max(serviceSlot.nextWatchRevision, defaultSlot.nextWatchRevision) - 1;
+    long seen = slots.seen();
     // the snapshot this source started on was read from this etcd at its revision; it counts only
     // until etcd first answers: after that, the revisions read are what this source has seen, and
     // a snapshot kept through a loss must not make every later delete look like one
@@ -464,10 +437,7 @@ public final class EtcdRuleSource implements RuleSource {
     }
     boolean lostData = revision < seen;
     if (lostData) {
-      // its revisions count up again from here: a document written at a number seen before the
-      // loss is another document, not the one applied then
-      serviceSlot.revision = 0;
-      defaultSlot.revision = 0;
+      slots.forgetRevisions();
       if (onLastKnownGood) {
         // the snapshot's document stays in force as a running source's would
         keepSnapshotAsApplied();
@@ -476,9 +446,9 @@ public final class EtcdRuleSource implements RuleSource {
     // etcd answering the snapshot this source started on for the first time, not behind it: its
     // document missing now was deleted while the agent was down
     ActiveRules snapshot = onLastKnownGood && !lostData ? published : null;
-    Slot snapshotFrom = snapshot == null ? null : slotOf(snapshot);
-    for (int i = 0; i < slots.size(); i++) {
-      Slot slot = slots.get(i);
+    RuleSlot snapshotFrom = snapshot == null ? null : slots.readFrom(snapshot);
+    for (int i = 0; i < slots.all.size(); i++) {
+      RuleSlot slot = slots.all.get(i);
       readInto(
           slot,
           gets.get(i),
@@ -490,15 +460,9 @@ public final class EtcdRuleSource implements RuleSource {
     watch();
   }
 
-  private static ActiveRules snapshotOf(Slot slot, Slot snapshotFrom, ActiveRules snapshot) {
+  private static ActiveRules snapshotOf(
+      RuleSlot slot, RuleSlot snapshotFrom, ActiveRules snapshot) {
     return slot == snapshotFrom ? snapshot : null;
-  }
-
-  /** The slot a snapshot's document was read from: {@code _default}'s, or the service's. */
-  private Slot slotOf(ActiveRules rules) {
-    return RuleDocument.DEFAULT_SERVICE.equals(rules.document().service())
-        ? defaultSlot
-        : serviceSlot;
   }
 
   private void onReadFailed(Exception e) {
@@ -517,7 +481,7 @@ public final class EtcdRuleSource implements RuleSource {
    * null.
    */
   private void readInto(
-      Slot slot, GetResponse get, long revision, long seen, ActiveRules snapshot) {
+      RuleSlot slot, GetResponse get, long revision, long seen, ActiveRules snapshot) {
     if (closed.get()) {
       // close() abandoned this thread while it applied the other key (a listener, a compile on a
       // busy machine held it): nothing it goes on to find is applied or logged
@@ -526,25 +490,7 @@ public final class EtcdRuleSource implements RuleSource {
     slot.nextWatchRevision = revision + 1;
     if (get.getKvs().isEmpty()) {
       if (seen > 0 && slot.applied != null) {
-        slot.keptThroughLoss = true;
-        slot.lossUntold =
-            "the rule document "
-                + slot.key
-                + " is missing from etcd, which answers at revision "
-                + revision
-                + ", behind revision "
-                + seen
-                + " already seen: etcd lost data rather than the document being deleted, so the"
-                + " rules in force stay until a document is written"
-                + (slot.rejection == null
-                    ? ""
-                    : "; the rejection of its revision "
-                        + slot.rejection.revision()
-                        + " is dropped, as etcd no longer holds that document");
-        // the rules stay, but not the rejection: its document is gone with the loss (the status
-        // would report it forever, and etcd's revisions, counting up again, may reach its number
-        // for another document, which the control plane would then count as rejected)
-        slot.rejection = null;
+        slot.lost(revision, seen);
         updateLastRejection();
         tellLoss(slot);
       } else if (slot.keptThroughLoss) {
@@ -567,7 +513,7 @@ public final class EtcdRuleSource implements RuleSource {
    * watches are up; it counts as said only once written, and the next read that finds the document
    * still missing says it then, as it was found.
    */
-  private void tellLoss(Slot slot) {
+  private void tellLoss(RuleSlot slot) {
     if (slot.lossUntold != null && QuietLog.write(logger, Level.WARNING, slot.lossUntold, null)) {
       slot.lossUntold = null;
     }
@@ -576,7 +522,7 @@ public final class EtcdRuleSource implements RuleSource {
   private void watch() {
     closeWatchers();
     int gen = ++generation;
-    for (Slot slot : slots) {
+    for (RuleSlot slot : slots.all) {
       // requireLeader: a member cut off from its cluster's leader ends the watch (then the source
       // reconnects, maybe to another member) instead of keeping it open with no events
       WatchOption option =
@@ -585,16 +531,7 @@ public final class EtcdRuleSource implements RuleSource {
               .withCreateNotify(true)
               .withRequireLeader(true)
               .build();
-      Watch.Watcher watcher =
-          client.getWatchClient().watch(bytes(slot.key), option, new SlotWatch(slot, gen));
-      boolean kept;
-      synchronized (watchers) {
-        // close() sets closed before it closes the watches: one opened since is closed here
-        kept = !closed.get() && watchers.add(watcher);
-      }
-      if (!kept) {
-        closeQuietly(watcher);
-      }
+      watches.add(client.getWatchClient().watch(bytes(slot.key), option, new SlotWatch(slot, gen)));
     }
   }
 
@@ -603,29 +540,11 @@ public final class EtcdRuleSource implements RuleSource {
     // this thread; queued by run(), that callback must find its watch an old one when it runs
     generation++;
     watching = false;
-    closeWatchersNow();
-    slots.forEach(slot -> slot.watchCreated = false);
+    watches.closeAll();
+    slots.unwatched();
   }
 
-  /** Closes the open watches; safe from any thread. */
-  private void closeWatchersNow() {
-    List<Watch.Watcher> open;
-    synchronized (watchers) {
-      open = List.copyOf(watchers);
-      watchers.clear();
-    }
-    open.forEach(EtcdRuleSource::closeQuietly);
-  }
-
-  private static void closeQuietly(Watch.Watcher watcher) {
-    try {
-      watcher.close();
-    } catch (RuntimeException ignored) {
-      // The stream is broken already.
-    }
-  }
-
-  private void onWatchResponse(Slot slot, int gen, WatchResponse response) {
+  private void onWatchResponse(RuleSlot slot, int gen, WatchResponse response) {
     if (gen != generation || closed.get()) {
       return;
     }
@@ -655,8 +574,7 @@ public final class EtcdRuleSource implements RuleSource {
         return;
       }
       slot.watchCreated = true;
-      // one and the same slot for a service named _default
-      if (serviceSlot.watchCreated && defaultSlot.watchCreated) {
+      if (slots.watched()) {
         watching = true;
         resuming = false;
         reachable();
@@ -709,7 +627,7 @@ public final class EtcdRuleSource implements RuleSource {
    * nothing. Taken for lost data when that read fails, as before: the read that follows then fails
    * too, and is retried after its backoff.
    */
-  private boolean memberCatchingUp(Slot slot, long memberRevision) {
+  private boolean memberCatchingUp(RuleSlot slot, long memberRevision) {
     long clusterRevision;
     try {
       clusterRevision =
@@ -777,14 +695,12 @@ public final class EtcdRuleSource implements RuleSource {
   }
 
   /** A put seen in a read or an event; true when the key's state changed. */
-  private boolean put(Slot slot, KeyValue kv) {
+  private boolean put(RuleSlot slot, KeyValue kv) {
     long revision = kv.getModRevision();
     if (revision == slot.revision) {
       return false;
     }
-    slot.keptThroughLoss = false;
-    slot.lossUntold = null;
-    slot.revision = revision;
+    slot.read(revision);
     byte[] document = kv.getValue().getBytes();
     // never throws: the revision is noted as read, so a document that threw here would be skipped
     // by every later read, neither applied nor rejected (see DocumentVerdict)
@@ -829,27 +745,18 @@ public final class EtcdRuleSource implements RuleSource {
     // built-in defaults (a first read that leaves them, or a later one after deletes), as the
     // rules file's source does
     held.tell(
-        next == null ? null : named(next),
+        next == null ? null : slots.named(next),
         RejectionLine.builtInDefaultsIn(holder.current()),
         listeners);
-  }
-
-  /** Which rules {@code rules} are, in a few words: the built-in defaults, or which document. */
-  private String named(ActiveRules rules) {
-    if (rules == builtInDefaults) {
-      return "the built-in defaults";
-    }
-    Slot from = rules == serviceSlot.applied ? serviceSlot : defaultSlot;
-    return "the rule document " + from.key + " at revision " + rules.revision();
   }
 
   /**
    * The document the last-known-good rules in force were read from is missing at etcd's first
    * answer, which is not behind them: it was deleted while the agent was down. Said once, as a
    * running source says a delete; its rules then go as that delete's would (see {@link
-   * #fallsBackPastARejection}), as the next line says.
+   * RuleSlots#fallsBackPastARejection}), as the next line says.
    */
-  private void deletedWhileDown(Slot slot, long revision, ActiveRules snapshot) {
+  private void deletedWhileDown(RuleSlot slot, long revision, ActiveRules snapshot) {
     held.deleted(
         // the read's revision, not the delete's: that one is somewhere between the two
         "the rule document "
@@ -863,7 +770,7 @@ public final class EtcdRuleSource implements RuleSource {
     slot.revision = revision;
   }
 
-  private void deleted(Slot slot, long revision) {
+  private void deleted(RuleSlot slot, long revision) {
     if (slot.applied != null) {
       // the revision of the read that found it, which may be past the delete's own (a read asked
       // for by the delete event, or the retry after an outage)
@@ -874,19 +781,12 @@ public final class EtcdRuleSource implements RuleSource {
               + revision
               + ")");
     }
-    slot.revision = revision;
-    slot.applied = null;
-    slot.appliedDocument = null;
-    slot.rejection = null;
-    slot.keptThroughLoss = false;
-    slot.lossUntold = null;
+    slot.deleted(revision);
     updateLastRejection();
   }
 
   private void updateLastRejection() {
-    RuleRejection a = serviceSlot.rejection;
-    RuleRejection b = defaultSlot.rejection;
-    lastRejection = a == null ? b : b == null ? a : a.revision() >= b.revision() ? a : b;
+    lastRejection = slots.lastRejection();
   }
 
   /**
@@ -896,7 +796,7 @@ public final class EtcdRuleSource implements RuleSource {
    * from these bytes.
    */
   private void keepSnapshotAsApplied() {
-    Slot from = slotOf(published);
+    RuleSlot from = slots.readFrom(published);
     if (from.applied == null) {
       from.applied = published;
       from.appliedDocument = lastKnownGoodDocument;
@@ -907,24 +807,21 @@ public final class EtcdRuleSource implements RuleSource {
    * Publishes the snapshot in force by the precedence rules, if it is not already published. The
    * last-known-good rules a source started on stay in force while the document they were read from
    * is rejected: a rejection never changes the rules in force (see {@link
-   * #fallsBackPastARejection}).
+   * RuleSlots#fallsBackPastARejection}).
    */
   private void publishEffective() {
     if (closed.get()) {
       held.drop();
       return; // close() abandoned this thread: what it read is neither published nor saved
     }
-    ActiveRules effective =
-        serviceSlot.applied != null
-            ? serviceSlot.applied
-            : defaultSlot.applied != null ? defaultSlot.applied : builtInDefaults;
+    ActiveRules effective = slots.effective();
     if (effective == published) {
       tellRejectionsAndDeletes(null);
       return;
     }
     if (published != null
         && published.source() == ActiveRules.Source.LAST_KNOWN_GOOD
-        && fallsBackPastARejection(effective)) {
+        && slots.fallsBackPastARejection(published, effective)) {
       // the snapshot is that key's last valid document, as a running source's would be: kept as
       // its applied rules, so that when a document above it goes (the service's own, written and
       // deleted) the rules fall back to it, not past it to what is below (fallsBackPastARejection
@@ -941,7 +838,7 @@ public final class EtcdRuleSource implements RuleSource {
     if (!abandoned) {
       // quietly: the rules are published, and a line that threw here would skip their
       // last-known-good save for good (the retry's read finds them published already)
-      QuietLog.write(logger, Level.INFO, applied(effective), null);
+      QuietLog.write(logger, Level.INFO, slots.appliedLine(effective), null);
     }
     if (lastKnownGood != null) {
       // The rules are in force: saved even when close() came meanwhile (a listener took a while),
@@ -949,7 +846,7 @@ public final class EtcdRuleSource implements RuleSource {
       // after the one of the source that replaced this one (a ConfiguredRules built again); that
       // is checked as the write is queued, in the order of the directory's writes.
       BooleanSupplier notAbandoned = () -> !abandoned;
-      if (effective == builtInDefaults) {
+      if (effective == slots.builtInDefaults) {
         lastKnownGood.delete(service, notAbandoned);
       } else {
         // the document's bytes as applied, not its canonical form: that spells out every default
@@ -957,7 +854,7 @@ public final class EtcdRuleSource implements RuleSource {
         // here are saved too: the ones a source starts on are published before, so these are a
         // snapshot kept as a key's rules (through a data loss, or past a rejection of that key's
         // document) back in force after other rules replaced it in the file, which must follow
-        Slot from = effective == serviceSlot.applied ? serviceSlot : defaultSlot;
+        RuleSlot from = slots.appliedFrom(effective);
         if (from.appliedDocument != null) {
           lastKnownGood.save(service, effective, from.appliedDocument, notAbandoned);
         } else {
@@ -974,78 +871,8 @@ public final class EtcdRuleSource implements RuleSource {
    */
   private boolean stillInForce(ActiveRules effective) {
     return published == null
-        && effective == builtInDefaults
+        && effective == slots.builtInDefaults
         && holder.current().source() == ActiveRules.Source.DEFAULTS;
-  }
-
-  /**
-   * The line that says which rules the app now runs: the only sign in the app's log that a change
-   * written to etcd arrived, as the rules file's source says of each file it applies.
-   */
-  private String applied(ActiveRules effective) {
-    if (effective == builtInDefaults) {
-      if (serviceSlot.rejection == null && defaultSlot.rejection == null) {
-        return "no rule document for "
-            + service
-            + " in etcd ("
-            + String.join(" or ", slots.stream().map(slot -> slot.key).toList())
-            + "): running on the built-in defaults";
-      }
-      // a document that is there but rejected is not "no document": it is to be fixed, not written
-      List<String> rejected = new ArrayList<>(2);
-      for (Slot slot : slots) {
-        if (slot.rejection != null) {
-          rejected.add(slot.key + " at revision " + slot.rejection.revision());
-        }
-      }
-      return "no valid rule document for "
-          + service
-          + " in etcd (rejected: "
-          + String.join(", ", rejected)
-          + "): running on the built-in defaults";
-    }
-    Slot from = effective == serviceSlot.applied ? serviceSlot : defaultSlot;
-    String why = "";
-    if (from != serviceSlot) {
-      why =
-          serviceSlot.rejection != null
-              ? " (the document of "
-                  + service
-                  + " at revision "
-                  + serviceSlot.rejection.revision()
-                  + " was rejected)"
-              : " (" + service + " has no document of its own)";
-    }
-    if (from.keptThroughLoss) {
-      // etcd lost this document (see readInto): it is back in force from memory, not read there
-      return "back on the rule document "
-          + from.key
-          + " at revision "
-          + effective.revision()
-          + ", kept since etcd lost it"
-          + why;
-    }
-    return "applied the rule document " + from.key + " at revision " + effective.revision() + why;
-  }
-
-  /**
-   * Whether {@code effective} was only chosen because the document the last-known-good rules in
-   * force stand for was rejected, so they stay. Asked while they are in force, of the key they were
-   * read from: when they are the service's own document, only that document being rejected (present
-   * but invalid) holds them; that document missing is a delete, an intent whether seen live or
-   * after a restart, and its rules go as a running source's would, to a valid {@code _default} or
-   * else the built-in defaults, even past a rejected {@code _default} (a running source would fall
-   * to its last valid {@code _default}, which a restarted one does not know). When they are {@code
-   * _default}'s document (the service had none of its own when they were saved), only {@code
-   * _default} being rejected holds them, when the built-in defaults would replace them: the
-   * service's own document being rejected never replaced them, so {@code _default} is followed as
-   * by a source that never restarted.
-   */
-  private boolean fallsBackPastARejection(ActiveRules effective) {
-    if (slotOf(published) == defaultSlot) {
-      return effective == builtInDefaults && defaultSlot.rejection != null;
-    }
-    return serviceSlot.applied == null && serviceSlot.rejection != null;
   }
 
   private void publish(ActiveRules rules) {
@@ -1096,49 +923,12 @@ public final class EtcdRuleSource implements RuleSource {
     return ByteSequence.from(key, StandardCharsets.UTF_8);
   }
 
-  /** What the source knows about one key. Confined to the executor thread. */
-  private static final class Slot {
-    final String key;
-    final ActiveRules.Source source;
-    final Set<String> services;
-    ActiveRules applied;
-
-    /**
-     * The text {@link #applied} was compiled from, as read (for a last-known-good one, as stored).
-     */
-    byte[] appliedDocument;
-
-    RuleRejection rejection;
-    long revision;
-    long nextWatchRevision;
-    boolean watchCreated;
-
-    /**
-     * The applied rules are kept though the document is missing, because etcd lost it (answered
-     * behind a revision already seen): every later read that finds it missing still keeps them,
-     * until a document is written.
-     */
-    boolean keptThroughLoss;
-
-    /**
-     * The line saying etcd lost this key's document, while unsaid (a log handler threw at it); null
-     * once said, or with no loss.
-     */
-    String lossUntold;
-
-    Slot(String key, ActiveRules.Source source, Set<String> services) {
-      this.key = key;
-      this.source = source;
-      this.services = services;
-    }
-  }
-
   /** Hands one watch's callbacks to the source's thread. */
   private final class SlotWatch implements Watch.Listener {
-    private final Slot slot;
+    private final RuleSlot slot;
     private final int gen;
 
-    SlotWatch(Slot slot, int gen) {
+    SlotWatch(RuleSlot slot, int gen) {
       this.slot = slot;
       this.gen = gen;
     }
