@@ -24,11 +24,16 @@ final class CapShare {
   private final LongAdder kept = new LongAdder();
   private final LongAdder refused = new LongAdder();
   private volatile long windowStart;
-  private volatile double share = 1.0;
+  private volatile double share;
 
-  CapShare(long perSecond, long nowNanos) {
+  /**
+   * Counts from {@code nowNanos} on, with a share of {@code initial} until the first window ends: 1
+   * for a new cap, the old one's for a retuned one.
+   */
+  CapShare(long perSecond, long nowNanos, double initial) {
     this.perSecond = perSecond;
     this.windowStart = nowNanos;
+    this.share = initial;
   }
 
   /** Counts one offer at {@code nowNanos}, and whether the cap let it through. */
@@ -39,7 +44,10 @@ final class CapShare {
     (taken ? kept : refused).increment();
   }
 
-  /** The share let through in the last whole window, in (0, 1]; 1 before the first one ends. */
+  /**
+   * The share let through in the last whole window, in (0, 1]; the initial one before the first one
+   * ends.
+   */
   double share() {
     return share;
   }

@@ -32,7 +32,6 @@ final class SamplerState {
   final SamplingResult parentKeepErasingThreshold;
 
   final String description;
-  private final int[] maxPerSecond;
 
   /**
    * Per capped rule, the kept result for the share its cap let through last (see {@link
@@ -53,12 +52,10 @@ final class SamplerState {
     ratios = new TraceIdRatio[n];
     buckets = new TokenBucket[n];
     keepResults = new SamplingResult[n];
-    maxPerSecond = new int[n];
     cappedKeeps = new CappedKeep[n];
     for (int i = 0; i < n; i++) {
       SamplingRule rule = list.get(i);
       ratios[i] = TraceIdRatio.of(rule.ratio());
-      maxPerSecond[i] = rule.maxPerSecond() == null ? -1 : rule.maxPerSecond();
       if (rule.maxPerSecond() != null) {
         TokenBucket before = previous == null ? null : previous.bucketFor(rule);
         buckets[i] =

@@ -26,14 +26,14 @@ final class TokenBucket {
 
   /** A full bucket of {@code perSecond} tokens a second. */
   TokenBucket(int perSecond, Clock clock) {
-    this(perSecond, clock, -1);
+    this(perSecond, clock, -1, 1.0);
   }
 
   /**
    * A bucket of {@code perSecond} tokens a second holding {@code tokens} now ({@code -1}: full;
-   * more than it holds: full).
+   * more than it holds: full), whose share is {@code share} until its first second is counted.
    */
-  private TokenBucket(int perSecond, Clock clock, long tokens) {
+  private TokenBucket(int perSecond, Clock clock, long tokens, double share) {
     if (perSecond < 0) {
       throw new IllegalArgumentException("perSecond must be >= 0: " + perSecond);
     }
@@ -54,7 +54,7 @@ final class TokenBucket {
             tokens < 0 || tokens >= perSecond
                 ? now - SECOND_NANOS
                 : now + burstNanos - tokens * intervalNanos);
-    this.share = new CapShare(perSecond, now);
+    this.share = new CapShare(perSecond, now, share);
   }
 
   /**
@@ -62,10 +62,11 @@ final class TokenBucket {
    * {@code perSecond}: a rule whose cap changes goes on from what it spent, so a cap raised during
    * a burst lets no more through at once than the tokens left (a fresh bucket would let the whole
    * new cap through on top of what the old one let through that second). The share let through is
-   * counted afresh, against the new cap.
+   * this one's until the new bucket has counted its first second (a share of 1 meanwhile would have
+   * kept spans carry too high a probability while the bucket it took over refuses most).
    */
   TokenBucket retuned(int perSecond) {
-    return new TokenBucket(perSecond, clock, tokens());
+    return new TokenBucket(perSecond, clock, tokens(), share.share());
   }
 
   /** The cap: tokens a second. */

@@ -123,7 +123,10 @@ public final class EtcdRuleSource implements RuleSource {
   private final Duration callTimeout;
   private final Clock clock;
 
-  /** The keys read and watched: the service's and {@code _default}'s. */
+  /**
+   * The keys read and watched: the service's and {@code _default}'s, or for a service named {@code
+   * _default} its one document.
+   */
   private final RuleSlots slots;
 
   /** Says the failed reads and watches, once per problem per stretch of failures. */
@@ -140,7 +143,7 @@ public final class EtcdRuleSource implements RuleSource {
   private volatile RuleRejection lastRejection;
   private volatile boolean watching;
 
-  private final OpenWatches watches = new OpenWatches();
+  private final OpenWatches watches = new OpenWatches(closed::get);
 
   // Confined to the executor thread.
   private int generation;
@@ -274,7 +277,7 @@ public final class EtcdRuleSource implements RuleSource {
     }
     watching = false;
     // the thread may not have got to it: a watch it opens after this is closed at once
-    watches.end();
+    watches.closeAll();
   }
 
   /**

@@ -97,11 +97,6 @@ public final class FileRuleSource implements RuleSource {
   private boolean pollingLogged;
   private String unreadableLogged;
 
-  /**
-   * start()'s read was cut short by its caller's interrupt: the watch loop reads before waiting.
-   */
-  private boolean readAtOnce;
-
   /** A failed read, said once per stretch of them (see readFailed()). */
   private final RepeatedFailureLine readFailures = new RepeatedFailureLine(logger);
 
@@ -137,9 +132,10 @@ public final class FileRuleSource implements RuleSource {
    * registered before this call are told of a rejection, {@link #lastRejection()} holds it, and the
    * rules in force stay until a good version of the file appears. Never throws for a problem with
    * the file. The directory watch is registered before the first read, so a change between the two
-   * is not lost. A caller's interrupt neither cuts the first read short nor is lost: it is set
-   * again when this returns (one that comes during the read leaves the read to the source's thread,
-   * at once). Idempotent; does nothing after {@link #close()}.
+   * is not lost. An interrupt set on the calling thread before this call does not cut the first
+   * read short, and is set again when this returns; one that comes during the read ends it, and the
+   * file is read at the first poll interval (an INFO line says so). Idempotent; does nothing after
+   * {@link #close()}.
    */
   @Override
   public void start() {
@@ -225,15 +221,10 @@ public final class FileRuleSource implements RuleSource {
 
   private void watchLoop() {
     try {
-      // start() has read the file once already, with the watch in place (unless an interrupt cut
-      // that read short: then it is read at once).
+      // start() has read the file once already, with the watch in place.
       while (!closed.get()) {
         try {
-          if (readAtOnce) {
-            readAtOnce = false;
-          } else {
-            awaitChange();
-          }
+          awaitChange();
           check();
           readsAgain();
         } catch (ClosedWatchServiceException e) {
@@ -487,11 +478,25 @@ public final class FileRuleSource implements RuleSource {
       missing();
       return;
     } catch (InterruptedIOException e) {
-      if (!closed.get()) {
-        // start()'s caller interrupted it during the read (the watch loop's thread is interrupted
-        // only by close()): no problem of the file's; the watch loop reads it at its first turn
-        readAtOnce = true;
+      if (closed.get()) {
+        return; // close()'s interrupt: no problem
       }
+      if (thread == null) {
+        // start()'s caller interrupted it during the read: no problem of the file's. Read again
+        // at the watch loop's first turn, a poll interval on: by then the read given up on here
+        // has ended (read again at once, it could be refused as still blocked)
+        logQuietly(
+            Level.INFO,
+            "the first read of the "
+                + named
+                + " was interrupted by the thread that started the source; reading it again"
+                + " within "
+                + pollInterval.toMillis()
+                + " ms",
+            null);
+        return;
+      }
+      unreadable(e);
       return;
     } catch (IOException | RuntimeException e) {
       if (closed.get()) {

@@ -3,23 +3,30 @@ package io.sluice.sdk.source;
 import io.etcd.jetcd.Watch;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * The watches an {@link EtcdRuleSource} has open. Opened and replaced on the source's thread, but
  * also closed from the thread that closes the source when the source's own does not stop in time (a
  * caller's client that outlives the source must not keep streams to etcd open for it): guarded by
- * itself. Once {@linkplain #end() ended}, a watch added is closed at once.
+ * itself. A watch added once the source is closing is closed at once, so the close's own {@link
+ * #closeAll()} leaves none open whatever the source's thread still does.
  */
 final class OpenWatches {
 
   private final List<Watch.Watcher> open = new ArrayList<>();
-  private boolean ended;
+  private final BooleanSupplier closing;
 
-  /** Keeps {@code watcher} until {@link #closeAll()}; closes it at once after {@link #end()}. */
+  /** {@code closing}: whether the source's close() has begun, which calls closeAll() after. */
+  OpenWatches(BooleanSupplier closing) {
+    this.closing = closing;
+  }
+
+  /** Keeps {@code watcher} until {@link #closeAll()}, or closes it at once when closing. */
   void add(Watch.Watcher watcher) {
     boolean kept;
     synchronized (this) {
-      kept = !ended && open.add(watcher);
+      kept = !closing.getAsBoolean() && open.add(watcher);
     }
     if (!kept) {
       closeQuietly(watcher);
@@ -28,20 +35,12 @@ final class OpenWatches {
 
   /** Closes the open watches; safe from any thread. */
   void closeAll() {
-    List<Watch.Watcher> closing;
+    List<Watch.Watcher> toClose;
     synchronized (this) {
-      closing = List.copyOf(open);
+      toClose = List.copyOf(open);
       open.clear();
     }
-    closing.forEach(OpenWatches::closeQuietly);
-  }
-
-  /** Closes the open watches, and every one added from now on. */
-  void end() {
-    synchronized (this) {
-      ended = true;
-    }
-    closeAll();
+    toClose.forEach(OpenWatches::closeQuietly);
   }
 
   private static void closeQuietly(Watch.Watcher watcher) {

@@ -504,6 +504,27 @@ class RuleSamplerTest {
     assertThat(kept).isEqualTo(5);
   }
 
+  /** A capped rule whose cap is lowered holds no more than the new cap, however full it was. */
+  @Test
+  void aCappedRuleWhoseCapIsLoweredHoldsNoMoreThanTheNewCap() {
+    ActiveRulesHolder holder =
+        new ActiveRulesHolder(
+            rules(
+                1,
+                new SamplingPolicy(0.0, true, List.of(rule("capped", SpanMatch.ANY, 1.0, 100)))));
+    Sampler sampler = RuleSampler.create(holder, clock);
+    assertThat(sample(sampler, "x").getDecision()).isEqualTo(SamplingDecision.RECORD_AND_SAMPLE);
+    holder.publish(
+        rules(2, new SamplingPolicy(0.0, true, List.of(rule("capped", SpanMatch.ANY, 1.0, 3)))));
+    int kept = 0;
+    for (int i = 0; i < 20; i++) {
+      if (sample(sampler, "x").getDecision() == SamplingDecision.RECORD_AND_SAMPLE) {
+        kept++;
+      }
+    }
+    assertThat(kept).isEqualTo(3);
+  }
+
   /** Builds parent contexts. */
   static final class SamplingResultAssertHelper {
     Context parent(boolean remote, boolean sampled, String traceId) {

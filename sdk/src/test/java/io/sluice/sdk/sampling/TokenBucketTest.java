@@ -51,6 +51,37 @@ class TokenBucketTest {
     assertThat(drain(new TokenBucket(100, clock).retuned(10))).isEqualTo(10);
     assertThat(drain(new TokenBucket(3, clock).retuned(0))).isZero();
     assertThat(drain(new TokenBucket(0, clock).retuned(7))).isZero();
+    // the largest cap: no overflow either way
+    TokenBucket largest = new TokenBucket(Integer.MAX_VALUE, clock);
+    assertThat(largest.tokens()).isEqualTo(Integer.MAX_VALUE); // full: exactly the cap
+    assertThat(largest.retuned(5).tokens()).isEqualTo(5);
+    assertThat(new TokenBucket(5, clock).retuned(Integer.MAX_VALUE).tokens()).isEqualTo(5);
+  }
+
+  /**
+   * A retuned cap carries the share its bucket let through until it has counted a whole second of
+   * its own: kept spans go on carrying the probability the cap they pass actually gives them.
+   */
+  @Test
+  void aRetunedBucketKeepsTheOldShareUntilItsFirstSecondIsCounted() {
+    TokenBucket bucket = new TokenBucket(10, clock);
+    for (int i = 0; i < 40; i++) {
+      bucket.tryTake(); // 10 let through, 30 refused
+    }
+    clock.advance(Duration.ofSeconds(1));
+    bucket.tryTake(); // turns the window: the last whole second let through a quarter
+    assertThat(bucket.share()).isEqualTo(0.25);
+
+    TokenBucket raised = bucket.retuned(20);
+    assertThat(raised.share()).isEqualTo(0.25);
+    clock.advance(Duration.ofMillis(500));
+    for (int i = 0; i < 5; i++) {
+      assertThat(raised.tryTake()).isTrue();
+    }
+    assertThat(raised.share()).as("within its first second").isEqualTo(0.25);
+    clock.advance(Duration.ofMillis(500));
+    raised.tryTake();
+    assertThat(raised.share()).as("its own first second, which refused nothing").isEqualTo(1.0);
   }
 
   /**
