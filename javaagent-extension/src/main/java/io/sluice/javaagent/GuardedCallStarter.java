@@ -160,6 +160,17 @@ final class GuardedCallStarter implements SluiceBridge.CallStarter {
     }
 
     @Override
+    public void excludeFromDuration(long nanos) {
+      if (ended == 0) {
+        try {
+          call.excludeFromDuration(nanos);
+        } catch (RuntimeException | LinkageError e) {
+          outcomeFailed(e);
+        }
+      }
+    }
+
+    @Override
     public void abandon() {
       if (ENDED.compareAndSet(this, 0, 1)) {
         try {

@@ -131,6 +131,13 @@ public abstract class SluiceCall implements BiConsumer<Object, Throwable> {
   }
 
   /**
+   * Takes {@code nanos} the call spent waiting for a connection of the app's own pool out of its
+   * duration (see {@link PoolWaits}). Before the outcome only; never throws. The default does
+   * nothing.
+   */
+  public void excludeFromDuration(long nanos) {}
+
+  /**
    * Reports an asynchronous outcome: a failure, or a response whose status the extension reads.
    * Never throws.
    */

@@ -804,6 +804,34 @@ abstract class AbstractHttpClientIT {
   }
 
   /**
+   * A call's wait for a connection of the app's own pool says nothing about the target's speed: the
+   * test app style {@code poolWaitClient} holds its pool's one connection for a second while it
+   * asks again, so every other call waits that long before it leaves, and is then answered at once.
+   * Under a policy that opens when half of four calls were slower than 500 ms, eight such calls
+   * leave the breaker closed, and every one reaches the server. Before, the wait counted as the
+   * target's latency: the breaker opened after the fourth, and the next was rejected.
+   */
+  void checkAWaitForTheAppsOwnPoolIsNotTheTargetsSlowness(String poolWaitClient) throws Exception {
+    String policy = "poolwait-" + client();
+    String url = downstream.url("/poolwait/" + client());
+    applyRules(
+        Rules.document(
+            service(), Rules.slowBreaker(policy, downstream.port(), "/poolwait/**", "500ms")));
+    try {
+      for (int i = 0; i < 4; i++) {
+        AppAnswer answer = app.call(poolWaitClient, "GET", url, Map.of());
+        assertThat(answer.failed())
+            .as("call pair %d: %s\n%s", i, answer.error(), app.log())
+            .isFalse();
+        assertThat(answer.status()).isEqualTo(200);
+      }
+      awaitClosedWithoutFailures(policy);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  /**
    * Requests that fail in the app's own code the client runs for them say nothing about the target:
    * an interceptor of the app's that throws an unchecked exception (test app style {@code
    * failingInterceptorClient}: {@code IllegalStateException: the app's interceptor failed}, which

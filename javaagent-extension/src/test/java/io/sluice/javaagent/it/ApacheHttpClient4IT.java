@@ -37,6 +37,12 @@ class ApacheHttpClient4IT extends AbstractHttpClientIT {
   }
 
   /** An entity the app's own code fails to write ({@code IOException}) counts neither way. */
+  /** A wait for the pool's connection ({@code ConnectionRequest#get}) is no slowness. */
+  @Test
+  void aWaitForTheAppsOwnPoolIsNotTheTargetsSlowness() throws Exception {
+    checkAWaitForTheAppsOwnPoolIsNotTheTargetsSlowness("apache4-pool-wait");
+  }
+
   /** The pool's {@code ConnectionPoolTimeoutException} counts neither way. */
   @Test
   void requestsTheAppsExhaustedPoolRefusesLeaveTheBreakerClosed() throws Exception {

@@ -53,6 +53,12 @@ class ApacheHttpClientIT extends AbstractHttpClientIT {
     }
   }
 
+  /** A wait for the pool's connection ({@code LeaseRequest#get}) is no slowness. */
+  @Test
+  void aWaitForTheAppsOwnPoolIsNotTheTargetsSlowness() throws Exception {
+    checkAWaitForTheAppsOwnPoolIsNotTheTargetsSlowness("apache-pool-wait");
+  }
+
   /** The pool's {@code ConnectionRequestTimeoutException} counts neither way. */
   @Test
   void requestsTheAppsExhaustedPoolRefusesLeaveTheBreakerClosed() throws Exception {

@@ -120,6 +120,13 @@ final class Rules {
    * calls.
    */
   static String slowBreaker(String name, int port, String pathGlob) {
+    return slowBreaker(name, port, pathGlob, "100ms");
+  }
+
+  /**
+   * As {@link #slowBreaker(String, int, String)}, with calls slow past {@code slowCallDuration}.
+   */
+  static String slowBreaker(String name, int port, String pathGlob, String slowCallDuration) {
     return "{\"name\":\""
         + name
         + "\",\"match\":{\"host\":\"127.0.0.1\",\"port\":"
@@ -127,7 +134,9 @@ final class Rules {
         + ",\"path\":\""
         + pathGlob
         + "\"},\"scope\":\"rule\",\"failureRateThreshold\":50,"
-        + "\"slowCallRateThreshold\":50,\"slowCallDuration\":\"100ms\","
+        + "\"slowCallRateThreshold\":50,\"slowCallDuration\":\""
+        + slowCallDuration
+        + "\","
         + "\"slidingWindow\":{\"type\":\"COUNT\",\"size\":4},\"minimumCalls\":4,"
         + "\"waitInOpenState\":\"120s\",\"halfOpenCalls\":1,\"failureStatusCodes\":[\"5xx\"],"
         + "\"onOpen\":"

@@ -62,6 +62,17 @@ final class ApacheHttpClient4Clients {
             .build();
   }
 
+  /** A client whose pool holds one connection, and waits up to 10 s for it. */
+  private static final class WaitingPool {
+    static final CloseableHttpClient CLIENT =
+        HttpClients.custom()
+            .setMaxConnTotal(1)
+            .setMaxConnPerRoute(1)
+            .setDefaultRequestConfig(
+                RequestConfig.custom().setConnectionRequestTimeout(10_000).build())
+            .build();
+  }
+
   private static final class Minimal {
     static final CloseableHttpClient CLIENT = HttpClients.createMinimal();
   }
@@ -133,6 +144,21 @@ final class ApacheHttpClient4Clients {
   static ClientAnswer poolExhausted(String method, String url) throws Exception {
     try (CloseableHttpResponse held = OneConnection.CLIENT.execute(request("GET", url))) {
       return execute(OneConnection.CLIENT, method, url);
+    }
+  }
+
+  /**
+   * Holds its pool's one connection (a response it has not closed yet) for {@link
+   * Clients#POOL_HOLD_MILLIS} on another thread and asks again meanwhile: the second request waits
+   * that long for the connection, then is answered at once.
+   */
+  static ClientAnswer poolWait(String method, String url) throws Exception {
+    CloseableHttpResponse held = WaitingPool.CLIENT.execute(request("GET", url));
+    CompletableFuture<Void> released = Clients.closeLater(held);
+    try {
+      return execute(WaitingPool.CLIENT, method, url);
+    } finally {
+      released.get(10, TimeUnit.SECONDS);
     }
   }
 

@@ -151,6 +151,20 @@ final class Clients {
             .build();
   }
 
+  /** A client whose pool holds one connection, and waits up to 10 s for it. */
+  private static final class ApacheWaitingPool {
+    static final CloseableHttpClient CLIENT =
+        HttpClients.custom()
+            .setConnectionManager(
+                PoolingHttpClientConnectionManagerBuilder.create()
+                    .setMaxConnTotal(1)
+                    .setMaxConnPerRoute(1)
+                    .build())
+            .setDefaultRequestConfig(
+                RequestConfig.custom().setConnectionRequestTimeout(Timeout.ofSeconds(10)).build())
+            .build();
+  }
+
   /** What {@code HttpClients.createMinimal()} builds: {@code MinimalHttpClient}. */
   private static final class ApacheMinimal {
     static final CloseableHttpClient CLIENT = HttpClients.createMinimal();
@@ -261,6 +275,8 @@ final class Clients {
       case "apache-minimal" -> Clients::apacheMinimal;
       case "apache-pool-exhausted" -> Clients::apachePoolExhausted;
       case "apache4-pool-exhausted" -> ApacheHttpClient4Clients::poolExhausted;
+      case "apache-pool-wait" -> Clients::apachePoolWait;
+      case "apache4-pool-wait" -> ApacheHttpClient4Clients::poolWait;
       case "vertx" -> Clients::vertx;
       case "vertx-webclient" -> VertxWebClients::send;
       case "vertx-webclient-failing-stream" -> VertxWebClients::sendFailingStream;
@@ -639,6 +655,41 @@ final class Clients {
         ApacheOneConnection.CLIENT.executeOpen(
             null, new HttpUriRequestBase("GET", URI.create(url)), null)) {
       return apacheExecute(ApacheOneConnection.CLIENT, method, url);
+    }
+  }
+
+  /** How long the {@code *-pool-wait} styles hold their pool's one connection. */
+  static final long POOL_HOLD_MILLIS = 1000;
+
+  /**
+   * Closes {@code held} {@link #POOL_HOLD_MILLIS} from now, on another thread: the app holding a
+   * response (and so its pool's connection) while it works on it.
+   */
+  static CompletableFuture<Void> closeLater(AutoCloseable held) {
+    return CompletableFuture.runAsync(
+        () -> {
+          try (held) {
+            Thread.sleep(POOL_HOLD_MILLIS); // the app's own work on the response, simulated
+          } catch (Exception e) {
+            throw new CompletionException(e);
+          }
+        });
+  }
+
+  /**
+   * Holds its pool's one connection (a response it has not closed yet) for {@link
+   * #POOL_HOLD_MILLIS} on another thread and asks again meanwhile: the second request waits that
+   * long for the connection, then is answered at once.
+   */
+  private static ClientAnswer apachePoolWait(String method, String url) throws Exception {
+    ClassicHttpResponse held =
+        ApacheWaitingPool.CLIENT.executeOpen(
+            null, new HttpUriRequestBase("GET", URI.create(url)), null);
+    CompletableFuture<Void> released = closeLater(held);
+    try {
+      return apacheExecute(ApacheWaitingPool.CLIENT, method, url);
+    } finally {
+      released.get(10, TimeUnit.SECONDS);
     }
   }
 

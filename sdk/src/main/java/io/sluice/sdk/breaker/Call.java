@@ -25,7 +25,12 @@ class Call implements GuardedCall {
   final PolicyState policy;
   final ManagedBreaker breaker;
   final CircuitBreaker circuitBreaker;
-  final long startNanos;
+
+  /**
+   * When the call started, moved on by the waits taken out of its duration ({@link
+   * #excludeFromDuration}); written by its caller only, as {@link #registry} is.
+   */
+  long startNanos;
 
   Call(
       BreakerRegistry registry,
@@ -81,6 +86,13 @@ class Call implements GuardedCall {
     BreakerRegistry r = end();
     if (r != null) {
       r.discard(this);
+    }
+  }
+
+  @Override
+  public void excludeFromDuration(long nanos) {
+    if (nanos > 0 && registry != null) {
+      startNanos += nanos;
     }
   }
 

@@ -3,8 +3,9 @@ package io.sluice.sdk.breaker;
 /**
  * One outgoing call under a breaker's guard. When {@link #permitted()} the caller makes the call
  * and reports one outcome, {@link #onResponse} or {@link #onError}; the duration is measured from
- * {@link CallGuard#start}, and only the first outcome counts. When not permitted, the call must not
- * leave the process and {@link #rejection()} says what the caller answers instead.
+ * {@link CallGuard#start} (less what {@link #excludeFromDuration} takes out), and only the first
+ * outcome counts. When not permitted, the call must not leave the process and {@link #rejection()}
+ * says what the caller answers instead.
  *
  * <p>A permitted call that ends without an outcome (the caller failed before the call left, or gave
  * up on it) should be {@linkplain #close() closed}, most simply with try-with-resources around a
@@ -67,4 +68,15 @@ public interface GuardedCall extends AutoCloseable {
   default void discard() {
     close();
   }
+
+  /**
+   * Takes {@code nanos} out of the call's duration: time it spent waiting for something of the
+   * caller's own, such as a connection of the client's pool, where the guard is taken before the
+   * client leases one. A burst past the pool's size makes calls to a healthy target wait there, and
+   * counted as the target's latency that wait made them slow calls, opening its breaker under a
+   * policy on slow calls. Call it before the outcome (later calls, and a non-positive {@code
+   * nanos}, do nothing), from the thread that reports the call or one ordered before it. Never
+   * throws.
+   */
+  default void excludeFromDuration(long nanos) {}
 }

@@ -979,6 +979,39 @@ class BreakerRegistryTest {
     assertThat(registry.breakerStates().get(0).slowCallRate()).isEqualTo(100f);
   }
 
+  /**
+   * A call's wait for something of the caller's own (its client's connection pool) is taken out of
+   * its duration: four calls of 3 s, 2.5 s of which waiting for a connection, are 500 ms calls to
+   * the target, not slow ones, and the target's p99 says so. Counted whole, they opened the breaker
+   * of a healthy target under a policy on calls slower than 2 s. Taken out after the outcome, or
+   * negative, a wait changes nothing.
+   */
+  @Test
+  void aWaitTakenOutOfACallsDurationIsNotTheTargetsSlowness() {
+    holder.publish(rules(2, Policies.slow(payments())));
+    for (int i = 0; i < 4; i++) {
+      GuardedCall c = call();
+      clock.advance(Duration.ofMillis(2500));
+      c.excludeFromDuration(Duration.ofMillis(2500).toNanos());
+      c.excludeFromDuration(-1);
+      clock.advance(Duration.ofMillis(500));
+      c.onResponse(200);
+      c.excludeFromDuration(Duration.ofSeconds(10).toNanos()); // after the outcome: nothing
+    }
+    assertThat(state()).isEqualTo("CLOSED");
+    assertThat(registry.breakerStates().get(0).slowCallRate()).isZero();
+    assertThat(registry.topTargets(1).get(0).p99Millis()).isBetween(400.0, 800.0);
+
+    for (int i = 0; i < 4; i++) {
+      GuardedCall c = call();
+      clock.advance(Duration.ofMillis(2500));
+      c.excludeFromDuration(Duration.ofMillis(400).toNanos()); // the rest was the target's
+      clock.advance(Duration.ofMillis(500));
+      c.onResponse(200);
+    }
+    assertThat(state()).as("2.6 s each: slow").isEqualTo("OPEN");
+  }
+
   @Test
   void callsGivenUpOnAfterTheSlowCallDurationCountAsSlow() {
     holder.publish(rules(2, Policies.slow(payments())));

@@ -31,6 +31,7 @@ public final class ApacheHttpClientInstrumentationModule extends Instrumentation
   public List<TypeInstrumentation> typeInstrumentations() {
     return List.of(
         new ClassicClientInstrumentation(),
+        new LeaseRequestInstrumentation(),
         // every HttpEntity, the app's own and Apache's (EntityTemplate, InputStreamEntity,
         // wrappers)
         RequestBodyInstrumentations.writers(

@@ -6,6 +6,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
+import io.sluice.javaagent.bridge.PoolWaits;
 import io.sluice.javaagent.bridge.RequestLinePaths;
 import io.sluice.javaagent.bridge.SluiceBridge;
 import io.sluice.javaagent.bridge.SluiceCall;
@@ -62,7 +63,9 @@ final class ClassicClientInstrumentation implements TypeInstrumentation {
     static Object enter(
         @Advice.Argument(0) HttpHost target,
         @Advice.Argument(1) ClassicHttpRequest request,
-        @Advice.Local("sluiceCall") SluiceCall call)
+        @Advice.Local("sluiceCall") SluiceCall call,
+        @Advice.Local("sluiceOuterCall") SluiceCall outer,
+        @Advice.Local("sluiceCurrent") boolean current)
         throws Exception {
       HttpHost host = target;
       if (host == null) {
@@ -83,7 +86,13 @@ final class ClassicClientInstrumentation implements TypeInstrumentation {
               SluiceBridge.port(host.getSchemeName(), host.getPort()),
               request.getMethod(),
               RequestLinePaths.path(request.getPath()));
-      if (call == null || !call.rejected()) {
+      if (call == null) {
+        return null;
+      }
+      if (!call.rejected()) {
+        // the pool's lease, further in on this thread, takes its wait out of the call's duration
+        outer = PoolWaits.enter(call);
+        current = true;
         return null;
       }
       if (!call.respond()) {
@@ -115,8 +124,13 @@ final class ClassicClientInstrumentation implements TypeInstrumentation {
         @Advice.Argument(1) ClassicHttpRequest request,
         @Advice.Enter Object rejection,
         @Advice.Local("sluiceCall") SluiceCall call,
+        @Advice.Local("sluiceOuterCall") SluiceCall outer,
+        @Advice.Local("sluiceCurrent") boolean current,
         @Advice.Return(readOnly = false) CloseableHttpResponse response,
         @Advice.Thrown(readOnly = false) Throwable thrown) {
+      if (current) {
+        PoolWaits.exit(outer);
+      }
       if (rejection instanceof CloseableHttpResponse) {
         response = (CloseableHttpResponse) rejection;
       } else if (rejection instanceof Throwable) {

@@ -43,6 +43,7 @@ public final class ApacheHttpClient4InstrumentationModule extends Instrumentatio
   public List<TypeInstrumentation> typeInstrumentations() {
     return List.of(
         new ClassicClientInstrumentation(),
+        new ConnectionRequestInstrumentation(),
         // every HttpEntity, the app's own and Apache's (EntityTemplate, InputStreamEntity,
         // wrappers)
         RequestBodyInstrumentations.writers(

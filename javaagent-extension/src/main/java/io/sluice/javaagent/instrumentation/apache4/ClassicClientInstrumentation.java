@@ -8,6 +8,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
+import io.sluice.javaagent.bridge.PoolWaits;
 import io.sluice.javaagent.bridge.RequestLinePaths;
 import io.sluice.javaagent.bridge.SluiceBridge;
 import io.sluice.javaagent.bridge.SluiceCall;
@@ -72,7 +73,9 @@ final class ClassicClientInstrumentation implements TypeInstrumentation {
     static Object enter(
         @Advice.Argument(0) HttpHost target,
         @Advice.Argument(1) HttpRequest request,
-        @Advice.Local("sluiceCall") SluiceCall call) {
+        @Advice.Local("sluiceCall") SluiceCall call,
+        @Advice.Local("sluiceOuterCall") SluiceCall outer,
+        @Advice.Local("sluiceCurrent") boolean current) {
       // the request's URI may be absolute (HttpGet("http://...")) or just the path and query;
       // a core request's line may be no java.net.URI at all, which HttpClient sends as it is
       String line = request.getRequestLine().getUri();
@@ -93,7 +96,13 @@ final class ClassicClientInstrumentation implements TypeInstrumentation {
               SluiceBridge.port(host.getSchemeName(), host.getPort()),
               request.getRequestLine().getMethod(),
               uri != null ? uri.getRawPath() : RequestLinePaths.path(line));
-      if (call == null || !call.rejected()) {
+      if (call == null) {
+        return null;
+      }
+      if (!call.rejected()) {
+        // the pool's lease, further in on this thread, takes its wait out of the call's duration
+        outer = PoolWaits.enter(call);
+        current = true;
         return null;
       }
       if (!call.respond()) {
@@ -113,8 +122,13 @@ final class ClassicClientInstrumentation implements TypeInstrumentation {
         @Advice.Argument(1) HttpRequest request,
         @Advice.Enter Object rejection,
         @Advice.Local("sluiceCall") SluiceCall call,
+        @Advice.Local("sluiceOuterCall") SluiceCall outer,
+        @Advice.Local("sluiceCurrent") boolean current,
         @Advice.Return(readOnly = false) CloseableHttpResponse response,
         @Advice.Thrown(readOnly = false) Throwable thrown) {
+      if (current) {
+        PoolWaits.exit(outer);
+      }
       if (rejection instanceof CloseableHttpResponse) {
         response = (CloseableHttpResponse) rejection;
       } else if (rejection instanceof Throwable) {

@@ -46,7 +46,7 @@ class ClassicClientTargetTest {
   void aRequestWithNoTargetAnywherePassesUnguardedWithoutThrowing(String uri) throws Exception {
     Object rejection =
         ClassicClientInstrumentation.DoExecuteAdvice.enter(
-            null, new BasicClassicHttpRequest("GET", uri), (SluiceCall) null);
+            null, new BasicClassicHttpRequest("GET", uri), (SluiceCall) null, null, false);
 
     assertThat(rejection).isNull();
     assertThat(asked).as("breaker calls started").isEmpty();
@@ -57,7 +57,9 @@ class ClassicClientTargetTest {
     ClassicClientInstrumentation.DoExecuteAdvice.enter(
         null,
         new BasicClassicHttpRequest("POST", URI.create("http://payments:9090/pay/1?x=2")),
-        null);
+        null,
+        null,
+        false);
 
     assertThat(asked).containsExactly("POST payments:9090/pay/1");
   }
@@ -67,7 +69,9 @@ class ClassicClientTargetTest {
     ClassicClientInstrumentation.DoExecuteAdvice.enter(
         new HttpHost("http", "orders", 8080),
         new BasicClassicHttpRequest("GET", "/pay/{id}"),
-        null);
+        null,
+        null,
+        false);
 
     assertThat(asked).containsExactly("GET orders:8080/pay/{id}");
   }
