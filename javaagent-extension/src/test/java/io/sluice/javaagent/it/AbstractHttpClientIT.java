@@ -812,8 +812,8 @@ abstract class AbstractHttpClientIT {
    * target's latency: the breaker opened after the fourth, and the next was rejected.
    */
   void checkAWaitForTheAppsOwnPoolIsNotTheTargetsSlowness(String poolWaitClient) throws Exception {
-    String policy = "poolwait-" + client();
-    String url = downstream.url("/poolwait/" + client());
+    String policy = "poolwait-" + poolWaitClient;
+    String url = downstream.url("/poolwait/" + poolWaitClient);
     applyRules(
         Rules.document(
             service(), Rules.slowBreaker(policy, downstream.port(), "/poolwait/**", "500ms")));

@@ -43,6 +43,15 @@ class ApacheHttpClient4IT extends AbstractHttpClientIT {
     checkAWaitForTheAppsOwnPoolIsNotTheTargetsSlowness("apache4-pool-wait");
   }
 
+  /**
+   * Nor is one for the deprecated pool of the deprecated {@code DefaultHttpClient} family ({@code
+   * ClientConnectionRequest#getConnection}).
+   */
+  @Test
+  void aWaitForTheDeprecatedPoolIsNotTheTargetsSlowness() throws Exception {
+    checkAWaitForTheAppsOwnPoolIsNotTheTargetsSlowness("apache4-legacy-pool-wait");
+  }
+
   /** The pool's {@code ConnectionPoolTimeoutException} counts neither way. */
   @Test
   void requestsTheAppsExhaustedPoolRefusesLeaveTheBreakerClosed() throws Exception {

@@ -38,6 +38,20 @@ final class ApacheHttpClient4Clients {
     static final CloseableHttpClient CLIENT = new DefaultHttpClient();
   }
 
+  /** The deprecated family on its deprecated pool, of one connection (waited for without end). */
+  @SuppressWarnings("deprecation")
+  private static final class LegacyWaitingPool {
+    static final CloseableHttpClient CLIENT = new DefaultHttpClient(oneConnection());
+
+    private static org.apache.http.impl.conn.PoolingClientConnectionManager oneConnection() {
+      org.apache.http.impl.conn.PoolingClientConnectionManager pool =
+          new org.apache.http.impl.conn.PoolingClientConnectionManager();
+      pool.setMaxTotal(1);
+      pool.setDefaultMaxPerRoute(1);
+      return pool;
+    }
+  }
+
   /** A client whose request interceptor, the app's own code, throws. */
   private static final class FailingInterceptor {
     static final CloseableHttpClient CLIENT =
@@ -153,10 +167,20 @@ final class ApacheHttpClient4Clients {
    * that long for the connection, then is answered at once.
    */
   static ClientAnswer poolWait(String method, String url) throws Exception {
-    CloseableHttpResponse held = WaitingPool.CLIENT.execute(request("GET", url));
+    return poolWait(WaitingPool.CLIENT, method, url);
+  }
+
+  /** As {@link #poolWait}, with the deprecated {@code DefaultHttpClient} on its deprecated pool. */
+  static ClientAnswer legacyPoolWait(String method, String url) throws Exception {
+    return poolWait(LegacyWaitingPool.CLIENT, method, url);
+  }
+
+  private static ClientAnswer poolWait(CloseableHttpClient client, String method, String url)
+      throws Exception {
+    CloseableHttpResponse held = client.execute(request("GET", url));
     CompletableFuture<Void> released = Clients.closeLater(held);
     try {
-      return execute(WaitingPool.CLIENT, method, url);
+      return execute(client, method, url);
     } finally {
       released.get(10, TimeUnit.SECONDS);
     }

@@ -277,6 +277,7 @@ final class Clients {
       case "apache4-pool-exhausted" -> ApacheHttpClient4Clients::poolExhausted;
       case "apache-pool-wait" -> Clients::apachePoolWait;
       case "apache4-pool-wait" -> ApacheHttpClient4Clients::poolWait;
+      case "apache4-legacy-pool-wait" -> ApacheHttpClient4Clients::legacyPoolWait;
       case "vertx" -> Clients::vertx;
       case "vertx-webclient" -> VertxWebClients::send;
       case "vertx-webclient-failing-stream" -> VertxWebClients::sendFailingStream;

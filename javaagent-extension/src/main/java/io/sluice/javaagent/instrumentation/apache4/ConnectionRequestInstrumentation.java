@@ -16,21 +16,26 @@ import net.bytebuddy.matcher.ElementMatcher;
 /**
  * Measures how long a guarded call waits for a connection of the app's own pool: {@code
  * ConnectionRequest#get(long, TimeUnit)} of the pooling and basic connection managers (and any
- * other), which the client calls on the calling thread inside the guarded {@code doExecute}, before
- * it connects. The wait is taken out of the call's duration (see {@link PoolWaits}).
+ * other), and {@code ClientConnectionRequest#getConnection(long, TimeUnit)} of the deprecated ones
+ * the {@code DefaultHttpClient} family leases from, which the client calls on the calling thread
+ * inside the guarded {@code doExecute}, before it connects. The wait is taken out of the call's
+ * duration (see {@link PoolWaits}).
  */
 final class ConnectionRequestInstrumentation implements TypeInstrumentation {
 
   @Override
   public ElementMatcher<TypeDescription> typeMatcher() {
     return not(isInterface())
-        .and(implementsInterface(named("org.apache.http.conn.ConnectionRequest")));
+        .and(
+            implementsInterface(
+                named("org.apache.http.conn.ConnectionRequest")
+                    .or(named("org.apache.http.conn.ClientConnectionRequest"))));
   }
 
   @Override
   public void transform(TypeTransformer transformer) {
     transformer.applyAdviceToMethod(
-        named("get").and(takesArguments(2)),
+        named("get").or(named("getConnection")).and(takesArguments(2)),
         ConnectionRequestInstrumentation.class.getName() + "$GetAdvice");
   }
 
