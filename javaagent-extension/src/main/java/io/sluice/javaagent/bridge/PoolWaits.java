@@ -8,54 +8,72 @@ package io.sluice.javaagent.bridge;
  * calls and opened the target's breaker under a policy on slow calls, with the target idle.
  *
  * <p>The guard's advice makes its call the thread's current one while the client runs it ({@link
- * #enter}, {@link #exit}); the pool's lease advice measures the lease on that thread ({@link
- * #leaseStarts}, {@link #leaseEnded}) and hands the wait to the call. A lease on a thread with no
- * current call (a client not guarded, a call no policy covers) reads no clock.
+ * #enter}, {@link #exit}; {@code null} for a call Sluice does not guard, so a lease inside it is
+ * not taken out of an outer call's duration); the pool's lease advice measures the lease on that
+ * thread ({@link #leaseStarts}, {@link #leaseEnded}) and hands the wait to the call. Only the
+ * outermost lease of a thread is measured: a lease request that wraps another (an SDK's
+ * instrumented or delegating one, each advised) would otherwise take the same wait out two or three
+ * times. A lease on a thread with no current call reads no clock.
  */
 public final class PoolWaits {
 
-  /** What {@link #leaseStarts} answers on a thread with no guarded call. */
+  /** What {@link #leaseStarts} answers on a thread with no current call. */
   public static final long NO_CALL = Long.MIN_VALUE;
 
-  private static final ThreadLocal<SluiceCall> CURRENT = new ThreadLocal<>();
+  /** What {@link #leaseStarts} answers for a lease inside one already measured. */
+  public static final long NESTED = Long.MIN_VALUE + 1;
+
+  private static final ThreadLocal<Scope> SCOPE = ThreadLocal.withInitial(Scope::new);
 
   private PoolWaits() {}
 
   /**
-   * Makes {@code call} this thread's current call; returns the one it replaces (a call the app
-   * makes from an interceptor of another), for {@link #exit}. Never throws.
+   * Makes {@code call} (null: a call Sluice does not guard) this thread's current call; returns the
+   * one it replaces, for {@link #exit}. Never throws.
    */
   public static SluiceCall enter(SluiceCall call) {
-    SluiceCall outer = CURRENT.get();
-    CURRENT.set(call);
+    Scope scope = SCOPE.get();
+    SluiceCall outer = scope.call;
+    scope.call = call;
     return outer;
   }
 
   /** Makes {@code outer}, what {@link #enter} returned, the current call again. Never throws. */
   public static void exit(SluiceCall outer) {
-    if (outer == null) {
-      CURRENT.remove();
-    } else {
-      CURRENT.set(outer);
-    }
+    SCOPE.get().call = outer;
   }
 
-  /** A lease begins: its start, or {@link #NO_CALL} when no guarded call runs on this thread. */
+  /**
+   * A lease begins: its start, {@link #NO_CALL} when no guarded call runs on this thread, or {@link
+   * #NESTED} inside a lease already measured. Pair every call with {@link #leaseEnded}.
+   */
   public static long leaseStarts() {
-    return CURRENT.get() == null ? NO_CALL : System.nanoTime();
+    Scope scope = SCOPE.get();
+    if (scope.call == null) {
+      return NO_CALL;
+    }
+    return scope.leases++ > 0 ? NESTED : System.nanoTime();
   }
 
   /**
    * The lease that began at {@code started} ({@link #leaseStarts}) ended, with a connection or not:
-   * its wait is taken out of the current call's duration. Never throws.
+   * the outermost one's wait is taken out of the current call's duration. Never throws.
    */
   public static void leaseEnded(long started) {
     if (started == NO_CALL) {
       return;
     }
-    SluiceCall call = CURRENT.get();
-    if (call != null) {
+    Scope scope = SCOPE.get();
+    scope.leases--;
+    SluiceCall call = scope.call;
+    if (started != NESTED && call != null) {
       call.excludeFromDuration(System.nanoTime() - started);
     }
+  }
+
+  /** A thread's current call and how many leases it is inside. */
+  private static final class Scope {
+    SluiceCall call;
+    int leases;
   }
 }

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -818,13 +819,21 @@ abstract class AbstractHttpClientIT {
         Rules.document(
             service(), Rules.slowBreaker(policy, downstream.port(), "/poolwait/**", "500ms")));
     try {
+      int reached = downstream.requestCount();
       for (int i = 0; i < 4; i++) {
+        long started = System.nanoTime();
         AppAnswer answer = app.call(poolWaitClient, "GET", url, Map.of());
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         assertThat(answer.failed())
             .as("call pair %d: %s\n%s", i, answer.error(), app.log())
             .isFalse();
         assertThat(answer.status()).isEqualTo(200);
+        // a lower bound, not a speed: the second call did wait for the held connection
+        assertThat(tookMillis).as("call pair %d took", i).isGreaterThanOrEqualTo(900);
       }
+      assertThat(downstream.requestCount() - reached)
+          .as("calls that reached the server")
+          .isEqualTo(8);
       awaitClosedWithoutFailures(policy);
     } finally {
       applyRules(Rules.document(service()));

@@ -36,7 +36,6 @@ class ApacheHttpClient4IT extends AbstractHttpClientIT {
     checkAnotherClientStyleIsGuarded("apache4-minimal");
   }
 
-  /** An entity the app's own code fails to write ({@code IOException}) counts neither way. */
   /** A wait for the pool's connection ({@code ConnectionRequest#get}) is no slowness. */
   @Test
   void aWaitForTheAppsOwnPoolIsNotTheTargetsSlowness() throws Exception {
@@ -59,6 +58,7 @@ class ApacheHttpClient4IT extends AbstractHttpClientIT {
         "apache4-pool-exhausted", "ConnectionPoolTimeoutException");
   }
 
+  /** An entity the app's own code fails to write ({@code IOException}) counts neither way. */
   @Test
   void requestsWhoseBodyTheAppFailsLeaveTheBreakerClosed() throws Exception {
     checkRequestsWhoseBodyTheAppFailsLeaveTheBreakerClosed("apache4-failing-body");

@@ -75,8 +75,8 @@ public interface GuardedCall extends AutoCloseable {
    * client leases one. A burst past the pool's size makes calls to a healthy target wait there, and
    * counted as the target's latency that wait made them slow calls, opening its breaker under a
    * policy on slow calls. Call it before the outcome (later calls, and a non-positive {@code
-   * nanos}, do nothing), from the thread that reports the call or one ordered before it. Never
-   * throws.
+   * nanos}, do nothing), from the thread that reports the call or one ordered before it; a wait
+   * longer than the call has run makes it a call of no duration. Never throws.
    */
   default void excludeFromDuration(long nanos) {}
 }

@@ -1,9 +1,11 @@
 package io.sluice.javaagent.instrumentation.apache;
 
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.implementsInterface;
+import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
 import static net.bytebuddy.matcher.ElementMatchers.isInterface;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.not;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
@@ -30,7 +32,10 @@ final class LeaseRequestInstrumentation implements TypeInstrumentation {
   @Override
   public void transform(TypeTransformer transformer) {
     transformer.applyAdviceToMethod(
-        named("get").and(takesArguments(1)),
+        named("get")
+            .and(not(isAbstract()))
+            .and(takesArguments(1))
+            .and(takesArgument(0, named("org.apache.hc.core5.util.Timeout"))),
         LeaseRequestInstrumentation.class.getName() + "$GetAdvice");
   }
 

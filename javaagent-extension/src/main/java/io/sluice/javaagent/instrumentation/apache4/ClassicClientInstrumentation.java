@@ -96,11 +96,9 @@ final class ClassicClientInstrumentation implements TypeInstrumentation {
               SluiceBridge.port(host.getSchemeName(), host.getPort()),
               request.getRequestLine().getMethod(),
               uri != null ? uri.getRawPath() : RequestLinePaths.path(line));
-      if (call == null) {
-        return null;
-      }
-      if (!call.rejected()) {
-        // the pool's lease, further in on this thread, takes its wait out of the call's duration
+      if (call == null || !call.rejected()) {
+        // the pool's lease, further in on this thread, takes its wait out of the call's duration;
+        // an unguarded call (null) keeps an outer call's from taking it
         outer = PoolWaits.enter(call);
         current = true;
         return null;

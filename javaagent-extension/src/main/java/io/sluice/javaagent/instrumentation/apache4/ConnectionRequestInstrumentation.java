@@ -1,9 +1,11 @@
 package io.sluice.javaagent.instrumentation.apache4;
 
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.implementsInterface;
+import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
 import static net.bytebuddy.matcher.ElementMatchers.isInterface;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.not;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
@@ -35,7 +37,12 @@ final class ConnectionRequestInstrumentation implements TypeInstrumentation {
   @Override
   public void transform(TypeTransformer transformer) {
     transformer.applyAdviceToMethod(
-        named("get").or(named("getConnection")).and(takesArguments(2)),
+        named("get")
+            .or(named("getConnection"))
+            .and(not(isAbstract()))
+            .and(takesArguments(2))
+            .and(takesArgument(0, long.class))
+            .and(takesArgument(1, named("java.util.concurrent.TimeUnit"))),
         ConnectionRequestInstrumentation.class.getName() + "$GetAdvice");
   }
 
