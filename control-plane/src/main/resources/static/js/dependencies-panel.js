@@ -12,6 +12,11 @@ export class DependenciesPanel {
     this.root = root;
     this.page = page;
     this.rows = new Map();
+    // reads asked and the newest drawn: an answer that comes after a newer one's is not drawn
+    // (both also on the table body's data attributes, with the refreshes ended, for tests)
+    this.reads = 0;
+    this.readShown = 0;
+    this.refreshes = 0;
     this.tbody = h('tbody');
     // read out through the page's live region (showError)
     this.error = h('p', { class: 'form-error' });
@@ -54,6 +59,17 @@ export class DependenciesPanel {
   }
 
   async refresh() {
+    const read = ++this.reads;
+    this.tbody.dataset.reads = String(read);
+    try {
+      await this.readAndRender(read);
+    } finally {
+      this.tbody.dataset.refreshes = String(++this.refreshes);
+    }
+  }
+
+  /** Reads the list as read number `read`, and draws it unless a newer read was drawn. */
+  async readAndRender(read) {
     let rows;
     let reports;
     try {
@@ -71,10 +87,13 @@ export class DependenciesPanel {
       }));
       reports = reportsOf(r.headers);
     } catch (e) {
-      if (saidElsewhere(e, this.page)) return;
+      if (read < this.readShown || saidElsewhere(e, this.page)) return;
       showError(this.error, `Could not load the dependencies: ${e.message}`);
       return;
     }
+    if (read < this.readShown) return;
+    this.readShown = read;
+    this.tbody.dataset.readShown = String(read);
     showError(this.error, '');
     this.render(rows, reports);
   }

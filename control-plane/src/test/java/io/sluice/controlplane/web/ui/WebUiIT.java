@@ -1003,6 +1003,44 @@ class WebUiIT {
       js("window.fetch = window.__inOrder;");
     }
 
+    // An answer that comes after a newer one is not drawn over it: the next answer is held, and
+    // made to list a target no agent reports; a later refresh is drawn meanwhile; once the held
+    // answer is released and its refresh has ended, no row shows the made-up target.
+    js(
+        "const unheld = window.fetch;"
+            + " const late = window.__late = { waiting: false, unheld };"
+            + " let first = true;"
+            + " window.fetch = (...a) => {"
+            + "   if (!String(a[0]).endsWith('/unprotected') || !first) return unheld(...a);"
+            + "   first = false;"
+            + "   return unheld(...a).then(async (r) => {"
+            + "     const list = await r.json();"
+            + "     list.push({ ...list[0], target: 'stale:1' });"
+            + "     return new Promise((go) => { late.waiting = true; late.release = () =>"
+            + "       go(new Response(JSON.stringify(list),"
+            + " {status: r.status, headers: r.headers}));"
+            + "     });"
+            + "   });"
+            + " };");
+    try {
+      js("window.dispatchEvent(new HashChangeEvent('hashchange'));");
+      await("the first answer held")
+          .atMost(BOUND)
+          .until(() -> (Boolean) js("return window.__late.waiting"));
+      // the held read is this one or older; a read asked after it is then drawn
+      long asked = dependenciesRead("reads");
+      js("window.dispatchEvent(new HashChangeEvent('hashchange'));");
+      await("a later read drawn").atMost(BOUND).until(() -> dependenciesRead("readShown") > asked);
+      long ended = dependenciesRead("refreshes");
+      js("window.__late.release()");
+      await("the held refresh ended")
+          .atMost(BOUND)
+          .until(() -> dependenciesRead("refreshes") > ended);
+      assertThat(browser.findElements(By.cssSelector("tr[data-target='stale:1']"))).isEmpty();
+    } finally {
+      js("window.fetch = window.__late.unheld;");
+    }
+
     add.click();
     WebElement editor = waitFor(By.id("rules-editor"));
     assertThat(editor.isDisplayed()).isTrue();
@@ -2801,6 +2839,16 @@ class WebUiIT {
       js("if (window.__held) window.fetch = window.__held.unheld;");
     }
     api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
+   * The dependencies panel's count {@code name}: {@code reads} asked, {@code readShown} (the newest
+   * read drawn), {@code refreshes} ended.
+   */
+  private static long dependenciesRead(String name) {
+    Object value =
+        js("return document.querySelector('table.deps tbody').dataset[arguments[0]] || '0'", name);
+    return Long.parseLong(String.valueOf(value));
   }
 
   /**
