@@ -101,6 +101,10 @@ export class HistoryPanel {
       if (before == null) {
         if (read < this.newestShown) return;
         this.newestShown = read;
+      } else if (before !== this.next) {
+        // the list was read anew meanwhile (more revisions came than a page holds) and no longer
+        // ends where this page begins: appended, it would skip the revisions in between
+        return;
       }
       showError(this.error, '');
       const page = listOf(r.body, 'history', 'versions').map(historyView);

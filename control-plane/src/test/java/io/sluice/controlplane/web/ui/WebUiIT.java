@@ -3165,6 +3165,66 @@ class WebUiIT {
   }
 
   /**
+   * An older page asked for ("Show older versions") whose answer comes after the list was read
+   * anew, more revisions having come than a page holds, is not appended below the new list, which
+   * no longer ends where that page begins: appended, it left the revisions in between out with no
+   * sign of it. The button then reads on from where the new list ends.
+   */
+  @Test
+  void anOlderPageAnsweredAfterTheListWasReadAnewIsNotAppended() {
+    String service = "late-older-page";
+    long first = storeOrdersDocumentAs(service);
+    for (int i = 1; i <= 55; i++) {
+      storeOrdersDocumentAs(service, i / 100.0);
+    }
+    openAfresh(WRITER_TOKEN, "/service/" + service + "/history");
+    By rows = By.cssSelector("table.history tbody tr");
+    await().atMost(BOUND).until(() -> browser.findElements(rows).size() == 50);
+    js(
+        "const unheld = window.fetch;"
+            + " const older = window.__older = { waiting: false, unheld };"
+            + " window.fetch = (...a) => {"
+            + "   if (!String(a[0]).includes('&before=')) return unheld(...a);"
+            + "   return unheld(...a).then((r) => new Promise((go) => {"
+            + "     older.waiting = true; older.release = () => go(r); }));"
+            + " };");
+    try {
+      By more = By.cssSelector(".table-foot button");
+      click(more);
+      await("the older page's answer held")
+          .atMost(BOUND)
+          .until(() -> (Boolean) js("return window.__older.waiting"));
+      long newest = 0;
+      for (int i = 56; i <= 110; i++) {
+        newest = storeOrdersDocumentAs(service, i / 1000.0);
+      }
+      awaitAtopTheHistory(newest, BOUND);
+      js("window.__older.release()");
+      await("the older page's load ended")
+          .atMost(BOUND)
+          .until(() -> browser.findElement(more).isEnabled());
+      assertThat(browser.findElements(rows)).hasSize(50);
+      assertThat(browser.findElements(By.cssSelector("tr[data-revision='" + first + "']")))
+          .as("revision " + first + " below a gap")
+          .isEmpty();
+
+      js("window.fetch = window.__older.unheld;");
+      click(more);
+      await().atMost(BOUND).until(() -> browser.findElements(rows).size() == 100);
+      assertThat(
+              js(
+                  "const r = [...document.querySelectorAll('table.history tbody tr')]"
+                      + ".map((tr) => Number(tr.dataset.revision));"
+                      + " return r.every((v, i) => i === 0 || r[i - 1] > v);"))
+          .as("revisions in order, none left out between the pages")
+          .isEqualTo(true);
+    } finally {
+      js("window.fetch = window.__older.unheld;");
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * Someone saves while an operator reads older history pages: the list gains the new revision at
    * the top and keeps the pages opened, and the focused button keeps the focus.
    */
