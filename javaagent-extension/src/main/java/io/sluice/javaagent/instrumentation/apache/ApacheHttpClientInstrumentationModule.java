@@ -13,6 +13,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.sluice.javaagent.instrumentation.poolwait.PoolLeaseInstrumentation;
 import io.sluice.javaagent.instrumentation.requestbody.RequestBodyInstrumentations;
 import java.io.OutputStream;
 import java.util.List;
@@ -31,7 +32,14 @@ public final class ApacheHttpClientInstrumentationModule extends Instrumentation
   public List<TypeInstrumentation> typeInstrumentations() {
     return List.of(
         new ClassicClientInstrumentation(),
-        new LeaseRequestInstrumentation(),
+        // the pool's lease, whose wait is no time of the target's
+        new PoolLeaseInstrumentation(
+            not(isInterface())
+                .and(implementsInterface(named("org.apache.hc.client5.http.io.LeaseRequest"))),
+            named("get")
+                .and(not(isAbstract()))
+                .and(takesArguments(1))
+                .and(takesArgument(0, named("org.apache.hc.core5.util.Timeout")))),
         // every HttpEntity, the app's own and Apache's (EntityTemplate, InputStreamEntity,
         // wrappers)
         RequestBodyInstrumentations.writers(

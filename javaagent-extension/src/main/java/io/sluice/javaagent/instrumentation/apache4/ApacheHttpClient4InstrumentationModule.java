@@ -13,6 +13,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.sluice.javaagent.instrumentation.poolwait.PoolLeaseInstrumentation;
 import io.sluice.javaagent.instrumentation.requestbody.RequestBodyInstrumentations;
 import java.io.OutputStream;
 import java.util.List;
@@ -43,7 +44,21 @@ public final class ApacheHttpClient4InstrumentationModule extends Instrumentatio
   public List<TypeInstrumentation> typeInstrumentations() {
     return List.of(
         new ClassicClientInstrumentation(),
-        new ConnectionRequestInstrumentation(),
+        // the pool's lease, whose wait is no time of the target's: ConnectionRequest#get of the
+        // pooling and basic connection managers, and the deprecated ClientConnectionRequest's
+        // getConnection the DefaultHttpClient family leases through
+        new PoolLeaseInstrumentation(
+            not(isInterface())
+                .and(
+                    implementsInterface(
+                        named("org.apache.http.conn.ConnectionRequest")
+                            .or(named("org.apache.http.conn.ClientConnectionRequest")))),
+            named("get")
+                .or(named("getConnection"))
+                .and(not(isAbstract()))
+                .and(takesArguments(2))
+                .and(takesArgument(0, long.class))
+                .and(takesArgument(1, named("java.util.concurrent.TimeUnit")))),
         // every HttpEntity, the app's own and Apache's (EntityTemplate, InputStreamEntity,
         // wrappers)
         RequestBodyInstrumentations.writers(
