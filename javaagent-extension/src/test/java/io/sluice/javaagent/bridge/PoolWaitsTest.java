@@ -80,24 +80,12 @@ class PoolWaitsTest {
   }
 
   /** A permitted call that records what is taken out of its duration. */
-  private static final class RecordingCall extends SluiceCall {
+  private static final class RecordingCall extends CallIgnoringOutcomes {
     final List<Long> excluded = new CopyOnWriteArrayList<>();
 
     @Override
     public void excludeFromDuration(long nanos) {
       excluded.add(nanos);
     }
-
-    @Override
-    public void onResponse(int status) {}
-
-    @Override
-    public void onError(Throwable error) {}
-
-    @Override
-    public void abandon() {}
-
-    @Override
-    public void accept(Object response, Throwable error) {}
   }
 }

@@ -3,6 +3,7 @@ package io.sluice.javaagent.instrumentation.apache4;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.javaagent.bridge.CallIgnoringOutcomes;
 import io.sluice.javaagent.bridge.SluiceCall;
 import java.util.Map;
 import org.apache.http.client.methods.CloseableHttpResponse;
@@ -45,18 +46,7 @@ class SyntheticHttpResponseTest {
   }
 
   private static SluiceCall rejected(int status, Map<String, String> headers, String body) {
-    return new SluiceCall("Sluice circuit breaker 'p' is OPEN", true, status, headers, body) {
-      @Override
-      public void onResponse(int status) {}
-
-      @Override
-      public void onError(Throwable error) {}
-
-      @Override
-      public void abandon() {}
-
-      @Override
-      public void accept(Object response, Throwable error) {}
-    };
+    return new CallIgnoringOutcomes(
+        "Sluice circuit breaker 'p' is OPEN", true, status, headers, body);
   }
 }

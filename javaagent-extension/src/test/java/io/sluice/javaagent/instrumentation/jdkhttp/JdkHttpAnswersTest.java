@@ -3,7 +3,7 @@ package io.sluice.javaagent.instrumentation.jdkhttp;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.javaagent.bridge.SluiceCall;
+import io.sluice.javaagent.bridge.CallIgnoringOutcomes;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -34,7 +34,7 @@ class JdkHttpAnswersTest {
       HttpRequest.newBuilder(URI.create("http://payments:8080/pay")).build();
 
   /** A call an open breaker rejected in mode {@code response}; records a refused response. */
-  private static final class RejectedCall extends SluiceCall {
+  private static final class RejectedCall extends CallIgnoringOutcomes {
     final AtomicReference<Throwable> refused = new AtomicReference<>();
 
     RejectedCall() {
@@ -50,18 +50,6 @@ class JdkHttpAnswersTest {
     public void responseRefused(Throwable error) {
       refused.set(error);
     }
-
-    @Override
-    public void onResponse(int status) {}
-
-    @Override
-    public void onError(Throwable error) {}
-
-    @Override
-    public void abandon() {}
-
-    @Override
-    public void accept(Object response, Throwable error) {}
   }
 
   private final RejectedCall call = new RejectedCall();

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.javaagent.FreshCopyLoader;
 import io.sluice.javaagent.HeldFirstLine;
+import io.sluice.javaagent.bridge.CallIgnoringOutcomes;
 import io.sluice.javaagent.bridge.SluiceBridge;
-import io.sluice.javaagent.bridge.SluiceCall;
 import io.sluice.testing.logging.LogCapture;
 import java.lang.reflect.Method;
 import java.net.ConnectException;
@@ -206,21 +206,9 @@ class ReactorNettyCallsTest {
   }
 
   /** A call an open breaker rejected. */
-  static final class RejectedCall extends SluiceCall {
+  static final class RejectedCall extends CallIgnoringOutcomes {
     RejectedCall() {
       super("Sluice circuit breaker 'payments' is OPEN", false, 0, Map.of(), "");
     }
-
-    @Override
-    public void onResponse(int status) {}
-
-    @Override
-    public void onError(Throwable error) {}
-
-    @Override
-    public void abandon() {}
-
-    @Override
-    public void accept(Object response, Throwable error) {}
   }
 }
