@@ -1,8 +1,7 @@
 package io.sluice.javaagent.instrumentation.poolwait;
 
-import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
-import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import io.sluice.javaagent.bridge.PoolWaits;
+import io.sluice.javaagent.instrumentation.MatchedMethodsInstrumentation;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
@@ -14,27 +13,12 @@ import net.bytebuddy.matcher.ElementMatcher;
  * {@code methods} of types {@code types}. The wait is taken out of the call's duration (see {@link
  * PoolWaits}). A client module lists one with its own instrumentations.
  */
-public final class PoolLeaseInstrumentation implements TypeInstrumentation {
-
-  private final ElementMatcher<TypeDescription> types;
-  private final ElementMatcher<MethodDescription> methods;
+public final class PoolLeaseInstrumentation extends MatchedMethodsInstrumentation {
 
   /** Around the lease methods {@code methods} of types {@code types}. */
   public PoolLeaseInstrumentation(
       ElementMatcher<TypeDescription> types, ElementMatcher<MethodDescription> methods) {
-    this.types = types;
-    this.methods = methods;
-  }
-
-  @Override
-  public ElementMatcher<TypeDescription> typeMatcher() {
-    return types;
-  }
-
-  @Override
-  public void transform(TypeTransformer transformer) {
-    transformer.applyAdviceToMethod(
-        methods, PoolLeaseInstrumentation.class.getName() + "$LeaseAdvice");
+    super(types, methods, PoolLeaseInstrumentation.class.getName() + "$LeaseAdvice");
   }
 
   @SuppressWarnings("unused")

@@ -1,8 +1,7 @@
 package io.sluice.javaagent.instrumentation.requestbody;
 
-import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
-import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import io.sluice.javaagent.bridge.RequestBodyFailures;
+import io.sluice.javaagent.instrumentation.MatchedMethodsInstrumentation;
 import java.io.IOException;
 import java.net.ProtocolException;
 import net.bytebuddy.asm.Advice;
@@ -23,26 +22,11 @@ import net.bytebuddy.matcher.ElementMatcher;
  * Apache HttpClient's content streams throw none: they drop what goes past the declared length and
  * send a short body as it is.
  */
-final class BodyTransportInstrumentation implements TypeInstrumentation {
-
-  private final ElementMatcher<TypeDescription> types;
-  private final ElementMatcher<MethodDescription> methods;
+final class BodyTransportInstrumentation extends MatchedMethodsInstrumentation {
 
   BodyTransportInstrumentation(
       ElementMatcher<TypeDescription> types, ElementMatcher<MethodDescription> methods) {
-    this.types = types;
-    this.methods = methods;
-  }
-
-  @Override
-  public ElementMatcher<TypeDescription> typeMatcher() {
-    return types;
-  }
-
-  @Override
-  public void transform(TypeTransformer transformer) {
-    transformer.applyAdviceToMethod(
-        methods, BodyTransportInstrumentation.class.getName() + "$IoAdvice");
+    super(types, methods, BodyTransportInstrumentation.class.getName() + "$IoAdvice");
   }
 
   @SuppressWarnings("unused")

@@ -2,9 +2,8 @@ package io.sluice.javaagent.instrumentation.requestbody;
 
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 
-import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
-import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import io.sluice.javaagent.bridge.RequestBodyFailures;
+import io.sluice.javaagent.instrumentation.MatchedMethodsInstrumentation;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
@@ -17,35 +16,21 @@ import net.bytebuddy.matcher.ElementMatcher;
  * inside another (a multipart body's parts, a compressing wrapper) is noted by each writer it
  * passes through, alike.
  */
-final class BodyWriterInstrumentation implements TypeInstrumentation {
+final class BodyWriterInstrumentation extends MatchedMethodsInstrumentation {
 
   private final String clientClass;
-  private final ElementMatcher<TypeDescription> types;
-  private final ElementMatcher<MethodDescription> methods;
 
   BodyWriterInstrumentation(
       String clientClass,
       ElementMatcher<TypeDescription> types,
       ElementMatcher<MethodDescription> methods) {
+    super(types, methods, BodyWriterInstrumentation.class.getName() + "$WriteAdvice");
     this.clientClass = clientClass;
-    this.types = types;
-    this.methods = methods;
   }
 
   @Override
   public ElementMatcher<ClassLoader> classLoaderOptimization() {
     return hasClassesNamed(clientClass);
-  }
-
-  @Override
-  public ElementMatcher<TypeDescription> typeMatcher() {
-    return types;
-  }
-
-  @Override
-  public void transform(TypeTransformer transformer) {
-    transformer.applyAdviceToMethod(
-        methods, BodyWriterInstrumentation.class.getName() + "$WriteAdvice");
   }
 
   @SuppressWarnings("unused")
