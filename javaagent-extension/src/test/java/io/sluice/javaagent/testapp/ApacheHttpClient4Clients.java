@@ -67,24 +67,22 @@ final class ApacheHttpClient4Clients {
   /** What {@code HttpClients.createMinimal()} builds: {@code MinimalHttpClient}. */
   /** A client whose pool holds one connection, and waits 100 ms at most for it. */
   private static final class OneConnection {
-    static final CloseableHttpClient CLIENT =
-        HttpClients.custom()
-            .setMaxConnTotal(1)
-            .setMaxConnPerRoute(1)
-            .setDefaultRequestConfig(
-                RequestConfig.custom().setConnectionRequestTimeout(100).build())
-            .build();
+    static final CloseableHttpClient CLIENT = oneConnection(100);
   }
 
   /** A client whose pool holds one connection, and waits up to 10 s for it. */
   private static final class WaitingPool {
-    static final CloseableHttpClient CLIENT =
-        HttpClients.custom()
-            .setMaxConnTotal(1)
-            .setMaxConnPerRoute(1)
-            .setDefaultRequestConfig(
-                RequestConfig.custom().setConnectionRequestTimeout(10_000).build())
-            .build();
+    static final CloseableHttpClient CLIENT = oneConnection(10_000);
+  }
+
+  /** A client whose pool holds one connection, and waits {@code waitMillis} at most for it. */
+  private static CloseableHttpClient oneConnection(int waitMillis) {
+    return HttpClients.custom()
+        .setMaxConnTotal(1)
+        .setMaxConnPerRoute(1)
+        .setDefaultRequestConfig(
+            RequestConfig.custom().setConnectionRequestTimeout(waitMillis).build())
+        .build();
   }
 
   private static final class Minimal {

@@ -137,32 +137,24 @@ final class Clients {
 
   /** A client whose pool holds one connection, and waits 100 ms at most for it. */
   private static final class ApacheOneConnection {
-    static final CloseableHttpClient CLIENT =
-        HttpClients.custom()
-            .setConnectionManager(
-                PoolingHttpClientConnectionManagerBuilder.create()
-                    .setMaxConnTotal(1)
-                    .setMaxConnPerRoute(1)
-                    .build())
-            .setDefaultRequestConfig(
-                RequestConfig.custom()
-                    .setConnectionRequestTimeout(Timeout.ofMilliseconds(100))
-                    .build())
-            .build();
+    static final CloseableHttpClient CLIENT = apacheOneConnection(Timeout.ofMilliseconds(100));
   }
 
   /** A client whose pool holds one connection, and waits up to 10 s for it. */
   private static final class ApacheWaitingPool {
-    static final CloseableHttpClient CLIENT =
-        HttpClients.custom()
-            .setConnectionManager(
-                PoolingHttpClientConnectionManagerBuilder.create()
-                    .setMaxConnTotal(1)
-                    .setMaxConnPerRoute(1)
-                    .build())
-            .setDefaultRequestConfig(
-                RequestConfig.custom().setConnectionRequestTimeout(Timeout.ofSeconds(10)).build())
-            .build();
+    static final CloseableHttpClient CLIENT = apacheOneConnection(Timeout.ofSeconds(10));
+  }
+
+  /** A client whose pool holds one connection, and waits {@code wait} at most for it. */
+  private static CloseableHttpClient apacheOneConnection(Timeout wait) {
+    return HttpClients.custom()
+        .setConnectionManager(
+            PoolingHttpClientConnectionManagerBuilder.create()
+                .setMaxConnTotal(1)
+                .setMaxConnPerRoute(1)
+                .build())
+        .setDefaultRequestConfig(RequestConfig.custom().setConnectionRequestTimeout(wait).build())
+        .build();
   }
 
   /** What {@code HttpClients.createMinimal()} builds: {@code MinimalHttpClient}. */
