@@ -88,6 +88,9 @@ export class DependenciesPanel {
       reports = reportsOf(r.headers);
     } catch (e) {
       if (read < this.readShown || saidElsewhere(e, this.page)) return;
+      // the newest word: an older read answered later neither draws over it nor clears it
+      this.readShown = read;
+      this.tbody.dataset.readShown = String(read);
       showError(this.error, `Could not load the dependencies: ${e.message}`);
       return;
     }

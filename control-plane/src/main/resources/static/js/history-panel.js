@@ -131,7 +131,8 @@ export class HistoryPanel {
       this.more.hidden = this.next == null;
       this.render(this.entries);
     } catch (e) {
-      if (saidElsewhere(e, this.page)) return;
+      // an older page for a list read anew since (see above) is no longer this list's to fail
+      if ((before != null && before !== this.next) || saidElsewhere(e, this.page)) return;
       showError(this.error, `Could not load the history: ${e.message}`);
     }
   }

@@ -41,9 +41,9 @@ final class ApacheHttpClient4Clients {
   /** The deprecated family on its deprecated pool, of one connection (waited for without end). */
   @SuppressWarnings("deprecation")
   private static final class LegacyWaitingPool {
-    static final CloseableHttpClient CLIENT = new DefaultHttpClient(oneConnection());
+    static final CloseableHttpClient CLIENT = new DefaultHttpClient(legacyOneConnection());
 
-    private static org.apache.http.impl.conn.PoolingClientConnectionManager oneConnection() {
+    private static org.apache.http.impl.conn.PoolingClientConnectionManager legacyOneConnection() {
       org.apache.http.impl.conn.PoolingClientConnectionManager pool =
           new org.apache.http.impl.conn.PoolingClientConnectionManager();
       pool.setMaxTotal(1);
@@ -64,7 +64,6 @@ final class ApacheHttpClient4Clients {
             .build();
   }
 
-  /** What {@code HttpClients.createMinimal()} builds: {@code MinimalHttpClient}. */
   /** A client whose pool holds one connection, and waits 100 ms at most for it. */
   private static final class OneConnection {
     static final CloseableHttpClient CLIENT = oneConnection(100);
@@ -85,6 +84,7 @@ final class ApacheHttpClient4Clients {
         .build();
   }
 
+  /** What {@code HttpClients.createMinimal()} builds: {@code MinimalHttpClient}. */
   private static final class Minimal {
     static final CloseableHttpClient CLIENT = HttpClients.createMinimal();
   }

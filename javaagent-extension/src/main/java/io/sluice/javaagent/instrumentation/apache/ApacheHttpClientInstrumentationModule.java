@@ -34,6 +34,7 @@ public final class ApacheHttpClientInstrumentationModule extends Instrumentation
         new ClassicClientInstrumentation(),
         // the pool's lease, whose wait is no time of the target's
         new PoolLeaseInstrumentation(
+            "org.apache.hc.client5.http.io.LeaseRequest",
             not(isInterface())
                 .and(implementsInterface(named("org.apache.hc.client5.http.io.LeaseRequest"))),
             named("get")

@@ -48,6 +48,7 @@ public final class ApacheHttpClient4InstrumentationModule extends Instrumentatio
         // pooling and basic connection managers, and the deprecated ClientConnectionRequest's
         // getConnection the DefaultHttpClient family leases through
         new PoolLeaseInstrumentation(
+            "org.apache.http.conn.ClientConnectionRequest",
             not(isInterface())
                 .and(
                     implementsInterface(

@@ -1,5 +1,7 @@
 package io.sluice.javaagent.instrumentation.poolwait;
 
+import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
+
 import io.sluice.javaagent.bridge.PoolWaits;
 import io.sluice.javaagent.instrumentation.MatchedMethodsInstrumentation;
 import net.bytebuddy.asm.Advice;
@@ -15,10 +17,23 @@ import net.bytebuddy.matcher.ElementMatcher;
  */
 public final class PoolLeaseInstrumentation extends MatchedMethodsInstrumentation {
 
-  /** Around the lease methods {@code methods} of types {@code types}. */
+  private final String clientClass;
+
+  /**
+   * Around the lease methods {@code methods} of types {@code types}, in class loaders that see
+   * {@code clientClass} (the hierarchy walk of an interface matcher is not made in the others).
+   */
   public PoolLeaseInstrumentation(
-      ElementMatcher<TypeDescription> types, ElementMatcher<MethodDescription> methods) {
+      String clientClass,
+      ElementMatcher<TypeDescription> types,
+      ElementMatcher<MethodDescription> methods) {
     super(types, methods, PoolLeaseInstrumentation.class.getName() + "$LeaseAdvice");
+    this.clientClass = clientClass;
+  }
+
+  @Override
+  public ElementMatcher<ClassLoader> classLoaderOptimization() {
+    return hasClassesNamed(clientClass);
   }
 
   @SuppressWarnings("unused")
