@@ -61,9 +61,7 @@ final class SamplerState {
         buckets[i] =
             before == null
                 ? new TokenBucket(rule.maxPerSecond(), clock)
-                : before.perSecond() == rule.maxPerSecond()
-                    ? before
-                    : before.retuned(rule.maxPerSecond());
+                : before.retuned(rule.maxPerSecond());
       }
       keepResults[i] = keep(rule.name(), rules.revision(), rule.ratio());
     }

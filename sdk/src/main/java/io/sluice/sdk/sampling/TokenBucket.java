@@ -63,9 +63,13 @@ final class TokenBucket {
    * a burst lets no more through at once than the tokens left (a fresh bucket would let the whole
    * new cap through on top of what the old one let through that second). The share let through is
    * this one's until the new bucket has counted its first second (a share of 1 meanwhile would have
-   * kept spans carry too high a probability while the bucket it took over refuses most).
+   * kept spans carry too high a probability while the bucket it took over refuses most). This very
+   * bucket when its cap is {@code perSecond} already.
    */
   TokenBucket retuned(int perSecond) {
+    if (perSecond == this.perSecond) {
+      return this;
+    }
     return new TokenBucket(perSecond, clock, tokens(), share.share());
   }
 
@@ -79,10 +83,8 @@ final class TokenBucket {
     if (intervalNanos == Long.MAX_VALUE) {
       return 0;
     }
-    long owed = theoreticalArrival.get() - clock.nanoTime();
-    return owed <= 0
-        ? burstNanos / intervalNanos
-        : Math.max(0, (burstNanos - owed) / intervalNanos);
+    long owed = Math.max(0, theoreticalArrival.get() - clock.nanoTime());
+    return Math.max(0, (burstNanos - owed) / intervalNanos);
   }
 
   /**

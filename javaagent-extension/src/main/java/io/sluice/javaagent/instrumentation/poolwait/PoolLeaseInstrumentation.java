@@ -1,7 +1,5 @@
 package io.sluice.javaagent.instrumentation.poolwait;
 
-import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
-
 import io.sluice.javaagent.bridge.PoolWaits;
 import io.sluice.javaagent.instrumentation.MatchedMethodsInstrumentation;
 import net.bytebuddy.asm.Advice;
@@ -17,8 +15,6 @@ import net.bytebuddy.matcher.ElementMatcher;
  */
 public final class PoolLeaseInstrumentation extends MatchedMethodsInstrumentation {
 
-  private final String clientClass;
-
   /**
    * Around the lease methods {@code methods} of types {@code types}, in class loaders that see
    * {@code clientClass} (the hierarchy walk of an interface matcher is not made in the others).
@@ -27,13 +23,7 @@ public final class PoolLeaseInstrumentation extends MatchedMethodsInstrumentatio
       String clientClass,
       ElementMatcher<TypeDescription> types,
       ElementMatcher<MethodDescription> methods) {
-    super(types, methods, PoolLeaseInstrumentation.class.getName() + "$LeaseAdvice");
-    this.clientClass = clientClass;
-  }
-
-  @Override
-  public ElementMatcher<ClassLoader> classLoaderOptimization() {
-    return hasClassesNamed(clientClass);
+    super(clientClass, types, methods, PoolLeaseInstrumentation.class.getName() + "$LeaseAdvice");
   }
 
   @SuppressWarnings("unused")

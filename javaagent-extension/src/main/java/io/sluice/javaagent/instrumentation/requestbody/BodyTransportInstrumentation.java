@@ -26,7 +26,7 @@ final class BodyTransportInstrumentation extends MatchedMethodsInstrumentation {
 
   BodyTransportInstrumentation(
       ElementMatcher<TypeDescription> types, ElementMatcher<MethodDescription> methods) {
-    super(types, methods, BodyTransportInstrumentation.class.getName() + "$IoAdvice");
+    super(null, types, methods, BodyTransportInstrumentation.class.getName() + "$IoAdvice");
   }
 
   @SuppressWarnings("unused")

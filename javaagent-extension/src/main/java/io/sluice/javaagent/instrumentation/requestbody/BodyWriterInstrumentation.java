@@ -1,7 +1,5 @@
 package io.sluice.javaagent.instrumentation.requestbody;
 
-import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
-
 import io.sluice.javaagent.bridge.RequestBodyFailures;
 import io.sluice.javaagent.instrumentation.MatchedMethodsInstrumentation;
 import net.bytebuddy.asm.Advice;
@@ -18,19 +16,11 @@ import net.bytebuddy.matcher.ElementMatcher;
  */
 final class BodyWriterInstrumentation extends MatchedMethodsInstrumentation {
 
-  private final String clientClass;
-
   BodyWriterInstrumentation(
       String clientClass,
       ElementMatcher<TypeDescription> types,
       ElementMatcher<MethodDescription> methods) {
-    super(types, methods, BodyWriterInstrumentation.class.getName() + "$WriteAdvice");
-    this.clientClass = clientClass;
-  }
-
-  @Override
-  public ElementMatcher<ClassLoader> classLoaderOptimization() {
-    return hasClassesNamed(clientClass);
+    super(clientClass, types, methods, BodyWriterInstrumentation.class.getName() + "$WriteAdvice");
   }
 
   @SuppressWarnings("unused")
