@@ -35,7 +35,7 @@ export class OverviewPage {
     this.empty =
       h('p', { class: 'empty', hidden: true, text: 'No service has rules or agents yet.' });
     // read out through the page's live region (showError)
-    this.error = h('p', { class: 'form-error' });
+    this.error = h('p', { class: 'form-error', 'data-test': 'services-error' });
     // _default is what every service without a document of its own runs: say so when there is none.
     this.defaultHint = h('p', {
       class: 'hint default-hint',
@@ -88,9 +88,11 @@ export class OverviewPage {
     // in the table's data-event-refreshes: the live updates can be told from the 15 s poll's.
     this.eventRefreshes = 0;
     // reads of the list, numbered: the 15 s timer's read and an event's can cross, and an answer
-    // older than the one shown is dropped rather than put the list back (see refresh)
+    // older than the one shown is dropped rather than put the list back (see refresh); both also
+    // on the table's data attributes, with the refreshes ended, for tests
     this.reads = 0;
     this.readShown = 0;
+    this.refreshes = 0;
     this.changeHeard = false;
     this.scheduleRefresh = coalesce(() => {
       const byEvent = this.changeHeard;
@@ -140,6 +142,16 @@ export class OverviewPage {
   /** Re-reads the services list; `byEvent`: a change event prompted it. */
   async refresh(byEvent = false) {
     const read = ++this.reads;
+    this.table.dataset.reads = String(read);
+    try {
+      await this.readAndRender(read, byEvent);
+    } finally {
+      this.table.dataset.refreshes = String(++this.refreshes);
+    }
+  }
+
+  /** Reads the list as read number `read`, and draws it unless a newer read was drawn. */
+  async readAndRender(read, byEvent) {
     try {
       // its rows count the agents: every agent's status (breakers, targets: megabytes for a fleet
       // of hundreds) is not read here
@@ -151,6 +163,7 @@ export class OverviewPage {
         return;
       }
       this.readShown = read;
+      this.table.dataset.readShown = String(read);
       showError(this.error, '');
       const views = services.map(serviceView);
       // _default first: the fallback document of every service without its own
@@ -160,9 +173,11 @@ export class OverviewPage {
       this.render(views);
       if (byEvent) this.table.dataset.eventRefreshes = String(++this.eventRefreshes);
     } catch (e) {
-      if (!this.closed && read >= this.readShown) {
-        showError(this.error, `Could not load services: ${e.message}`);
-      }
+      if (this.closed || read < this.readShown) return;
+      // the newest word: an older read answered later neither draws over it nor clears it
+      this.readShown = read;
+      this.table.dataset.readShown = String(read);
+      showError(this.error, `Could not load services: ${e.message}`);
     }
   }
 

@@ -338,6 +338,59 @@ class WebUiIT {
   }
 
   /**
+   * The services list's newest word stands: a read that failed after an older one was asked is not
+   * cleared by the older one's success coming later (it used to be, so a control plane that had
+   * just stopped answering looked fine). Refreshes come from change events here: the first one's
+   * answer is held, the second fails; once the held answer is released and its refresh has ended,
+   * the error still shows. The next read that succeeds clears it.
+   */
+  @Test
+  void anOlderServicesReadAnsweredLateDoesNotClearANewerError() {
+    String service = "overview-late";
+    storeOrdersDocumentAs(service);
+    openAfresh(WRITER_TOKEN, "/");
+    waitFor(By.cssSelector("tr[data-service='" + service + "']"));
+    js(
+        "const unheld = window.fetch;"
+            + " const late = window.__late = { waiting: false, unheld };"
+            + " let reads = 0;"
+            + " window.fetch = (...a) => {"
+            + "   if (!String(a[0]).endsWith('api/v1/services')) return unheld(...a);"
+            + "   reads++;"
+            + "   if (reads === 2) return Promise.reject(new TypeError('made-up outage'));"
+            + "   if (reads > 2) return unheld(...a);"
+            + "   return unheld(...a).then((r) => new Promise((go) => {"
+            + "     late.waiting = true; late.release = () => go(r); }));"
+            + " };");
+    By error = By.cssSelector("[data-test=services-error]");
+    try {
+      storeOrdersDocumentAs(service, 0.2);
+      await("the first answer held")
+          .atMost(BOUND)
+          .until(() -> (Boolean) js("return window.__late.waiting"));
+      storeOrdersDocumentAs(service, 0.3);
+      awaitText(error, "Could not load services: made-up outage");
+      js("window.__late.release()");
+      await("the held refresh ended")
+          .atMost(BOUND)
+          .until(
+              () ->
+                  (Boolean)
+                      js(
+                          "const d = document.querySelector('table.services').dataset;"
+                              + " return d.refreshes === d.reads;"));
+      assertThat(browser.findElement(error).getText())
+          .isEqualTo("Could not load services: made-up outage");
+      storeOrdersDocumentAs(service, 0.4);
+      await("a read that succeeds clears the error")
+          .atMost(BOUND)
+          .until(() -> browser.findElement(error).getText().isEmpty());
+    } finally {
+      js("window.fetch = window.__late.unheld;");
+    }
+  }
+
+  /**
    * A page opened while the control plane does not answer who its token is (restarting, away) keeps
    * the sign-in and asks again until it answers: it used to forget the token and show the sign-in
    * form, so a reload during a restart signed the user out.
