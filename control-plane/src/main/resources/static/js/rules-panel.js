@@ -100,7 +100,10 @@ export class RulesPanel {
     this.editable = page.canWrite;
     /** Whether the editor says that a draft waits for a writer (a reader's page). */
     this.keptDraftShown = false;
-    this.textarea.readOnly = !this.editable;
+    // Read-only until the stored rules are read (resetEditor): text typed before would have no
+    // revision to be based on, could not be reviewed, and the read would replace it.
+    this.textarea.readOnly = true;
+    this.textarea.placeholder = 'Reading the stored rules…';
     this.gutter = h('div', { class: 'gutter', 'aria-hidden': 'true' });
     this.status = h('p', {
       id: 'editor-status', class: 'editor-status', role: 'status', 'aria-live': 'polite',
@@ -263,6 +266,8 @@ export class RulesPanel {
     const current = this.page.current;
     if (!current) return;
     this.base = { revision: current.revision, document: current.document };
+    this.textarea.readOnly = !this.editable;
+    this.textarea.placeholder = '';
     this.restoredFor = null;
     this.setText(pretty(current.document ?? starterDocument(this.page.service)));
     this.template.hidden = current.revision != null;
@@ -435,6 +440,13 @@ export class RulesPanel {
   hasUnsavedEdits() {
     if (!this.base || !this.editable || this.holdsWhatWentThrough()) return false;
     return this.dirty() || Boolean(this.comment && this.comment.value.trim());
+  }
+
+  /** Whether the stored rules are still to be read: says so, as nothing can be based on them. */
+  notReadYet() {
+    if (this.base) return false;
+    toast('The stored rules have not been read yet: the editor opens once they are.', 'error');
+    return true;
   }
 
   dirty() {
@@ -700,6 +712,7 @@ export class RulesPanel {
   // ---------------------------------------------------------------- review and save
 
   openReview() {
+    if (this.notReadYet()) return;
     const doc = this.validate();
     // sent as written, so the control plane's lines and columns are the editor's
     const text = this.textarea.value;
@@ -1131,6 +1144,7 @@ export class RulesPanel {
    * document already has one that guards every call to the same host and port.
    */
   addBreakerPolicy(policy, target = '') {
+    if (this.notReadYet()) return false;
     const parsed = parseWithLocations(this.textarea.value);
     if (parsed.error || !parsed.value || typeof parsed.value !== 'object') {
       toast('The editor does not hold valid JSON; fix it before adding a policy.', 'error');

@@ -3789,6 +3789,45 @@ class WebUiIT {
   }
 
   /**
+   * A writer's editor takes no text until the stored rules are read: text typed while they could
+   * not be read had no revision to be based on, could not be reviewed ("Review changes…" threw),
+   * was no unsaved edit to warn about on leaving, and the first read that worked replaced it.
+   */
+  @Test
+  void theEditorIsReadOnlyUntilTheStoredRulesAreRead() {
+    String service = "editor-before-read";
+    storeOrdersDocumentAs(service);
+    open(WRITER_TOKEN, "/");
+    js(
+        "const unheld = window.__unheld = window.fetch;"
+            + " const failing = 'api/v1/services/' + arguments[0] + '/rules';"
+            + " window.fetch = (input, init = {}) => String(input).split('?')[0] === failing"
+            + "   ? Promise.reject(new TypeError('Failed to fetch')) : unheld(input, init);",
+        service);
+    try {
+      js("location.hash = arguments[0];", "#/service/" + service + "/rules");
+      awaitText(By.cssSelector("[data-test=load-error]"), "Could not load the rules");
+      WebElement editor = waitFor(By.id("rules-editor"));
+      assertThat(editor.getDomProperty("readOnly")).isEqualTo("true");
+      assertThat(editor.getDomProperty("placeholder")).isEqualTo("Reading the stored rules…");
+      click(By.cssSelector("[data-test=review]"));
+      awaitText(By.id("toast"), "The stored rules have not been read yet");
+    } finally {
+      js("window.fetch = window.__unheld;");
+    }
+    // the next read (prompted by a change) opens the editor
+    long revision = storeOrdersDocumentAs(service, 0.3);
+    WebElement editor = waitFor(By.id("rules-editor"));
+    await("the editor holds revision " + revision)
+        .atMost(BOUND)
+        .until(() -> currentRevisionShown() == revision);
+    assertThat(editor.getAttribute("value")).contains("\"ratio\": 0.3");
+    assertThat(editor.getDomProperty("readOnly")).isEqualTo("false");
+    assertThat(editor.getDomProperty("placeholder")).isEmpty();
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * The service page's rules and agents failing to load alike (the connection lost) are each read
    * out once, however often the page tries again: they shared one line, which each try wrote in
    * turn, so every re-read (every 15 s, every event) read both out again as a new message.
