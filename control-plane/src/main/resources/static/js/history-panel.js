@@ -23,6 +23,9 @@ export class HistoryPanel {
     // changes close together could leave the list at the first one's page (see load)
     this.newestReads = 0;
     this.newestShown = 0;
+    // reads of the newest page ended; with those asked, on the table body's data attributes for
+    // tests
+    this.newestEnded = 0;
     this.tbody = h('tbody');
     // read out through the page's live region (showError)
     this.error = h('p', { class: 'form-error' });
@@ -90,6 +93,7 @@ export class HistoryPanel {
   /** Loads the newest page (before = null) or the page before a revision, 50 at a time. */
   async load(before) {
     const read = before == null ? ++this.newestReads : 0;
+    if (before == null) this.tbody.dataset.reads = String(read);
     try {
       // without documents: a page of 50 whole documents (up to 256 KiB each) on every change;
       // Compare reads the one entry it shows (documentOf)
@@ -133,7 +137,14 @@ export class HistoryPanel {
     } catch (e) {
       // an older page for a list read anew since (see above) is no longer this list's to fail
       if ((before != null && before !== this.next) || saidElsewhere(e, this.page)) return;
+      if (before == null) {
+        // the newest word: an older read answered later neither draws over it nor clears it
+        if (read < this.newestShown) return;
+        this.newestShown = read;
+      }
       showError(this.error, `Could not load the history: ${e.message}`);
+    } finally {
+      if (before == null) this.tbody.dataset.ended = String(++this.newestEnded);
     }
   }
 

@@ -80,6 +80,14 @@ export class ServicePage {
      */
     this.agentReads = 0;
     this.agentReadShown = 0;
+    // reads asked and ended, also on the agents' error line's data attributes, for tests
+    this.agentReadsEnded = 0;
+    /**
+     * The read of the stored rules whose outcome the load error line says (refreshCurrent): an
+     * older read answered later neither clears a newer one's error nor shows its own over a newer
+     * success.
+     */
+    this.loadSaid = 0;
     this.listeners = { current: new Set(), agents: new Set() };
 
     this.bar = rolloutBar();
@@ -304,14 +312,23 @@ export class ServicePage {
         const defaultOnly = e.problem.canHaveOwnDocument === false;
         if (defaultOnly) this.showDefaultOnly(e.problem.detail);
         this.setCurrent({ revision: null, document: null, defaultOnly }, asked);
-      } else if (!this.closed) {
-        showError(this.loadError,
-          [`Could not load the rules: ${e.message}`, this.keptDraftNote()]
-            .filter(Boolean).join(' '));
+      } else {
+        if (this.saysLoadOf(asked)) {
+          showError(this.loadError,
+            [`Could not load the rules: ${e.message}`, this.keptDraftNote()]
+              .filter(Boolean).join(' '));
+        }
         return;
       }
     }
-    showError(this.loadError, '');
+    if (this.saysLoadOf(asked)) showError(this.loadError, '');
+  }
+
+  /** Whether the outcome of rules read `asked` is the newest word, and so the one the page says. */
+  saysLoadOf(asked) {
+    if (this.closed || asked < this.loadSaid) return false;
+    this.loadSaid = asked;
+    return true;
   }
 
   /**
@@ -383,7 +400,7 @@ export class ServicePage {
    * service of thousands of instances would have the page read on every refresh for nothing.
    */
   async refreshAgents() {
-    const read = ++this.agentReads;
+    const read = this.agentReadAsked();
     try {
       const [agents, rollout] = await Promise.all([
         this.readAgents(this.agentPages * AGENTS_PAGE, null),
@@ -398,8 +415,31 @@ export class ServicePage {
       if (rollout) this.rollout = rollout.body;
       this.showAgents(read, agents.list, agents);
     } catch (e) {
-      if (!this.closed) showError(this.agentsError, `Could not load the agents: ${e.message}`);
+      this.agentsFailed(read, e);
+    } finally {
+      this.agentReadEnded();
     }
+  }
+
+  /** Numbers a new read of the agents (see agentReadShown). */
+  agentReadAsked() {
+    const read = ++this.agentReads;
+    this.agentsError.dataset.reads = String(read);
+    return read;
+  }
+
+  agentReadEnded() {
+    this.agentsError.dataset.ended = String(++this.agentReadsEnded);
+  }
+
+  /**
+   * Says that agents read `read` failed, unless a newer read was shown: the newest word, so an
+   * older read answered later neither draws over it nor clears it.
+   */
+  agentsFailed(read, e) {
+    if (this.closed || read < this.agentReadShown) return;
+    this.agentReadShown = read;
+    showError(this.agentsError, `Could not load the agents: ${e.message}`);
   }
 
   /**
@@ -410,7 +450,7 @@ export class ServicePage {
     if (this.agentsAfter == null) return;
     this.agentPages++;
     const shown = this.agentReadShown;
-    const read = ++this.agentReads;
+    const read = this.agentReadAsked();
     try {
       const more = await this.readAgents(AGENTS_PAGE, this.agentsAfter);
       if (this.closed || this.agentReadShown > read) return;
@@ -422,7 +462,9 @@ export class ServicePage {
       }
       this.showAgents(read, [...this.agents, ...more.list], more);
     } catch (e) {
-      if (!this.closed) showError(this.agentsError, `Could not load the agents: ${e.message}`);
+      this.agentsFailed(read, e);
+    } finally {
+      this.agentReadEnded();
     }
   }
 

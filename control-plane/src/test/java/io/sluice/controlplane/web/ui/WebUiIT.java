@@ -350,18 +350,7 @@ class WebUiIT {
     storeOrdersDocumentAs(service);
     openAfresh(WRITER_TOKEN, "/");
     waitFor(By.cssSelector("tr[data-service='" + service + "']"));
-    js(
-        "const unheld = window.fetch;"
-            + " const late = window.__late = { waiting: false, unheld };"
-            + " let reads = 0;"
-            + " window.fetch = (...a) => {"
-            + "   if (!String(a[0]).endsWith('api/v1/services')) return unheld(...a);"
-            + "   reads++;"
-            + "   if (reads === 2) return Promise.reject(new TypeError('made-up outage'));"
-            + "   if (reads > 2) return unheld(...a);"
-            + "   return unheld(...a).then((r) => new Promise((go) => {"
-            + "     late.waiting = true; late.release = () => go(r); }));"
-            + " };");
+    holdTheFirstReadAndFailTheSecond("api/v1/services");
     By error = By.cssSelector("[data-test=services-error]");
     try {
       storeOrdersDocumentAs(service, 0.2);
@@ -371,14 +360,7 @@ class WebUiIT {
       storeOrdersDocumentAs(service, 0.3);
       awaitText(error, "Could not load services: made-up outage");
       js("window.__late.release()");
-      await("the held refresh ended")
-          .atMost(BOUND)
-          .until(
-              () ->
-                  (Boolean)
-                      js(
-                          "const d = document.querySelector('table.services').dataset;"
-                              + " return d.refreshes === d.reads;"));
+      awaitEveryReadEnded("table.services", "refreshes");
       assertThat(browser.findElement(error).getText())
           .isEqualTo("Could not load services: made-up outage");
       storeOrdersDocumentAs(service, 0.4);
@@ -3824,6 +3806,95 @@ class WebUiIT {
     assertThat(editor.getAttribute("value")).contains("\"ratio\": 0.3");
     assertThat(editor.getDomProperty("readOnly")).isEqualTo("false");
     assertThat(editor.getDomProperty("placeholder")).isEmpty();
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
+   * The service page's newest word on its rules stands: a read that failed after an older one was
+   * asked is not cleared by the older one's success coming later (it used to be, so rules that had
+   * just become unreadable looked current). The first read that a change prompts is held, the
+   * second fails; released, the held answer is drawn (its revision is newer than the page's) and
+   * the error still shows. The next read that succeeds clears it.
+   */
+  @Test
+  void anOlderRulesReadAnsweredLateDoesNotClearANewerError() {
+    String service = "rules-read-late";
+    long first = storeOrdersDocumentAs(service);
+    openEditorOf(service, first);
+    holdTheFirstReadAndFailTheSecond("api/v1/services/" + service + "/rules");
+    By error = By.cssSelector("[data-test=load-error]");
+    try {
+      long held = storeOrdersDocumentAs(service, 0.2);
+      await("the first answer held")
+          .atMost(BOUND)
+          .until(() -> (Boolean) js("return window.__late.waiting"));
+      storeOrdersDocumentAs(service, 0.3);
+      awaitText(error, "Could not load the rules: made-up outage");
+      js("window.__late.release()");
+      await("the held answer drawn").atMost(BOUND).until(() -> currentRevisionShown() == held);
+      assertThat(browser.findElement(error).getText())
+          .isEqualTo("Could not load the rules: made-up outage");
+      long last = storeOrdersDocumentAs(service, 0.4);
+      await("a read that succeeds clears the error")
+          .atMost(BOUND)
+          .until(
+              () ->
+                  currentRevisionShown() == last && browser.findElement(error).getText().isEmpty());
+    } finally {
+      js("window.fetch = window.__late.unheld;");
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
+   * The service page's newest word on its agents and its history stands, as on its rules (above): a
+   * failed read is not cleared by an older read's success coming later. Each read that a change
+   * prompts is held and then failed in turn; released, the held answer's refresh ends and the error
+   * still shows.
+   */
+  @Test
+  void olderAgentsAndHistoryReadsAnsweredLateDoNotClearANewerError() {
+    String service = "agents-read-late";
+    long first = storeOrdersDocumentAs(service);
+    openEditorOf(service, first);
+    By agentsError = By.cssSelector("[data-test=agents-load-error]");
+    holdTheFirstReadAndFailTheSecond("api/v1/agents");
+    try {
+      // a new revision makes the page read the agents again, to measure the rollout against it
+      storeOrdersDocumentAs(service, 0.2);
+      await("the first agents answer held")
+          .atMost(BOUND)
+          .until(() -> (Boolean) js("return window.__late.waiting"));
+      storeOrdersDocumentAs(service, 0.3);
+      awaitText(agentsError, "Could not load the agents: made-up outage");
+      js("window.__late.release()");
+      awaitEveryReadEnded("[data-test=agents-load-error]", "ended");
+      assertThat(browser.findElement(agentsError).getText())
+          .isEqualTo("Could not load the agents: made-up outage");
+    } finally {
+      js("window.fetch = window.__late.unheld;");
+    }
+
+    click(By.id("tab-history"));
+    By history = By.cssSelector("#panel-history tbody");
+    awaitEveryReadEnded("#panel-history tbody", "ended");
+    By historyError = By.cssSelector("#panel-history .form-error");
+    holdTheFirstReadAndFailTheSecond("api/v1/services/" + service + "/rules/history");
+    try {
+      storeOrdersDocumentAs(service, 0.4);
+      await("the first history answer held")
+          .atMost(BOUND)
+          .until(() -> (Boolean) js("return window.__late.waiting"));
+      storeOrdersDocumentAs(service, 0.5);
+      awaitText(historyError, "Could not load the history: made-up outage");
+      js("window.__late.release()");
+      awaitEveryReadEnded("#panel-history tbody", "ended");
+      assertThat(browser.findElement(historyError).getText())
+          .isEqualTo("Could not load the history: made-up outage");
+      assertThat(browser.findElement(history).findElements(By.tagName("tr"))).isNotEmpty();
+    } finally {
+      js("window.fetch = window.__late.unheld;");
+    }
     api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
   }
 
@@ -8062,6 +8133,46 @@ class WebUiIT {
     testAgents.add(agent);
     agent.start();
     return agent;
+  }
+
+  /**
+   * Makes the page's next GET of {@code path} (its query aside) wait for {@code
+   * window.__late.release()}, with {@code window.__late.waiting} set once it is answered, and the
+   * one after it fail ("made-up outage"); later ones go through. {@code window.__late.unheld} is
+   * the page's own fetch, to put back.
+   */
+  private static void holdTheFirstReadAndFailTheSecond(String path) {
+    js(
+        "const unheld = window.fetch;"
+            + " const late = window.__late = { waiting: false, unheld };"
+            + " let reads = 0;"
+            + " window.fetch = (...a) => {"
+            + "   if (String(a[0]).split('?')[0] !== arguments[0] || a[1]?.method !== 'GET')"
+            + "     return unheld(...a);"
+            + "   reads++;"
+            + "   if (reads === 2) return Promise.reject(new TypeError('made-up outage'));"
+            + "   if (reads > 2) return unheld(...a);"
+            + "   return unheld(...a).then((r) => new Promise((go) => {"
+            + "     late.waiting = true; late.release = () => go(r); }));"
+            + " };",
+        path);
+  }
+
+  /**
+   * Waits until every read that the element at {@code selector} counts (its {@code data-reads}) has
+   * ended (its data attribute {@code ended}).
+   */
+  private static void awaitEveryReadEnded(String selector, String ended) {
+    await("every read counted on " + selector + " ended")
+        .atMost(BOUND)
+        .until(
+            () ->
+                (Boolean)
+                    js(
+                        "const d = document.querySelector(arguments[0]).dataset;"
+                            + " return d.reads != null && d[arguments[1]] === d.reads;",
+                        selector,
+                        ended));
   }
 
   /** Stores the orders document, with ratio 0, as {@code service}'s; answers its revision. */
