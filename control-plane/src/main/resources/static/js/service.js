@@ -607,9 +607,10 @@ export class ServicePage {
         ? showHidden(`none (${source} revision ${this.rollout.revision} applies)`)
         : 'none (built-in defaults apply)');
     // A name no agent reports and without rules: most likely a typo. (The first page is empty
-    // only when there is no agent at all.)
+    // only when there is no agent at all.) Not _default, which no agent reports as its name: its
+    // agents are those that fall back to it.
     this.unknownNote.hidden = !(this.agentsLoaded && this.agents.length === 0 && this.current
-      && this.current.revision == null && !this.current.defaultOnly);
+      && this.current.revision == null && !this.current.defaultOnly && !this.isDefault);
     // every agent's, not only the listed ones': the page lists the first AGENTS_PAGE or so
     const counts = this.headCounts();
     const count = (name) => (counts ? counts[name] : null);

@@ -4425,6 +4425,17 @@ class WebUiIT {
     click(By.id("tab-dependencies"));
     awaitText(By.cssSelector("[data-test=no-dependencies]"), "No agent of ordres reports yet");
 
+    // _default is no name an agent reports, nor one to check for typos: without a document and
+    // with no agent falling back to it, its page shows the template alone
+    api("DELETE", "/api/v1/services/_default/rules", WRITER_TOKEN, null, Map.of());
+    browser.get(baseUrl() + "/#/service/_default/rules");
+    awaitText(By.cssSelector("[data-test=template]"), "_default has no rules stored");
+    awaitEveryReadEnded("[data-test=agents-load-error]", "ended");
+    assertThat(js("return document.querySelectorAll('#panel-agents tr[data-instance]').length"))
+        .isEqualTo(0L);
+    assertThat(browser.findElement(By.cssSelector("[data-test=unknown-service]")).isDisplayed())
+        .isFalse();
+
     // a service with rules and agents shows neither note
     String known = "known";
     storeOrdersDocumentAs(known);
