@@ -421,7 +421,9 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     } catch (RuntimeException | LinkageError e) {
       logOnce(e);
     }
-    if (failure != null) {
+    if (!breaker.judges(cb, call.trialPeriod())) {
+      // a call out when the breaker opened, ending in a half-open period: no trial call of it
+    } else if (failure != null) {
       cb.onError(duration, TimeUnit.NANOSECONDS, failure);
     } else {
       cb.onSuccess(duration, TimeUnit.NANOSECONDS);

@@ -346,6 +346,19 @@ final class ManagedBreaker {
         && binding.breaker == cb;
   }
 
+  /**
+   * Whether {@code cb} judges the outcome of a call it let through as a call of trial period {@code
+   * period} ({@link Call#trialPeriod}): always, unless it is half-open and the call is none of its
+   * current period's trial calls (let through while it was closed, or in an earlier half-open
+   * period, and ending late). Resilience4j would count such an outcome among the trial calls' and
+   * decide on it: calls out when a target hung, timing out after the breaker's wait, reopened it
+   * though the target had recovered, and late successes could close it over a target still failing.
+   * After {@link #observe}; the steady path (a closed breaker) reads the state once.
+   */
+  boolean judges(CircuitBreaker cb, int period) {
+    return cb.getState() != CircuitBreaker.State.HALF_OPEN || period == halfOpenPeriod;
+  }
+
   /** Notices a transition of {@code breaker} if it is still the bound one, and tells it. */
   void observe(CircuitBreaker breaker) {
     if (breaker.getState() != observed && binding.breaker == breaker && transition(breaker)) {

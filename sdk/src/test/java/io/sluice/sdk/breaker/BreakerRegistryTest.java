@@ -236,15 +236,15 @@ class BreakerRegistryTest {
   }
 
   /**
-   * A breaker that Resilience4j's scheduler moved to half-open while no call came, and that the
-   * late failure of a call let through before the opening opens again, is seen to: both moves are
-   * told, and the breaker opened at that failure, so a retune counts the new wait from then.
-   * Before, its state looked unchanged (OPEN before, OPEN after), nothing was told, and it kept its
-   * first opening's time: a retune 50 s later to a 60 s wait let a trial call through 11 s after
-   * the reopening.
+   * A breaker that Resilience4j's scheduler moved to half-open while no call came is seen to by the
+   * late outcome of a call let through before the opening (told, though that outcome is no trial
+   * call's and does not decide), and reopened by its trial call's failure, it counts a retune's new
+   * wait from that reopening. Before, the late failure itself reopened it unseen: its state looked
+   * unchanged (OPEN before, OPEN after), nothing was told, and it kept its first opening's time, so
+   * a retune 50 s later to a 60 s wait let a trial call through 11 s after the reopening.
    */
   @Test
-  void aBreakerReopenedByALateOutcomeAfterAnUnseenHalfOpenKeepsItsFreshWaitAcrossARetune() {
+  void aBreakerReopenedAfterAnUnseenHalfOpenKeepsItsFreshWaitAcrossARetune() {
     registry.close();
     holder.publish(rules(2, Policies.oneTrialCall(payments(), Duration.ofHours(1))));
     registry = BreakerRegistry.builder(holder).clock(clock).build();
@@ -261,10 +261,13 @@ class BreakerRegistryTest {
     try (HeldScheduler held = HeldScheduler.hold()) {
       clock.advance(Duration.ofSeconds(50));
       late.onError(new IOException("timed out"));
+      assertThat(heard).as("OPEN -> HALF_OPEN told").hasValue(2);
       assertThat(inner.getState())
-          .as("its one trial outcome failed")
-          .isEqualTo(CircuitBreaker.State.OPEN);
-      assertThat(heard).as("OPEN -> HALF_OPEN -> OPEN told").hasValue(3);
+          .as("a late outcome is no trial call's")
+          .isEqualTo(CircuitBreaker.State.HALF_OPEN);
+      fail(1);
+      assertThat(inner.getState()).as("its trial call failed").isEqualTo(CircuitBreaker.State.OPEN);
+      assertThat(heard).as("HALF_OPEN -> OPEN told").hasValue(3);
 
       holder.publish(rules(3, Policies.oneTrialCall(payments(), Duration.ofSeconds(60))));
       clock.advance(Duration.ofSeconds(11));
@@ -272,6 +275,42 @@ class BreakerRegistryTest {
       clock.advance(Duration.ofSeconds(50));
       assertThat(call().permitted()).as("61 s after the reopening").isTrue();
     }
+  }
+
+  /**
+   * Only a half-open period's own trial calls decide it. Calls out when the breaker opened (a
+   * target that hung, calls timing out after the breaker's wait) end in the half-open period
+   * without deciding it either way: their failures do not reopen a recovered target's breaker, nor
+   * their successes close a failing one's. Before, Resilience4j counted them among the trial calls:
+   * two late failures and one trial call made three outcomes of which two failed, and the breaker
+   * opened again for another whole wait.
+   */
+  @Test
+  void callsOutWhenTheBreakerOpenedDoNotDecideItsHalfOpenPeriod() {
+    // slowCallDuration 200 ms, waitInOpenState 300 ms, 2 trial calls
+    holder.publish(
+        rules(2, Policies.timed(payments(), Duration.ofMillis(200), Duration.ofMillis(300))));
+    List<GuardedCall> failingLate = List.of(call(), call());
+    fail(4);
+    clock.advance(Duration.ofMillis(301));
+    GuardedCall trial = call();
+    assertThat(trial.permitted()).as("trial call 1").isTrue();
+    failingLate.forEach(c -> c.onError(new IOException("timed out")));
+    assertThat(state()).as("two late failures").isEqualTo("HALF_OPEN");
+    trial.onResponse(200);
+    succeed(1);
+    assertThat(state()).as("closed by its two trial calls").isEqualTo("CLOSED");
+
+    List<GuardedCall> succeedingLate = List.of(call(), call());
+    fail(4);
+    clock.advance(Duration.ofMillis(301));
+    trial = call();
+    assertThat(trial.permitted()).as("trial call 1").isTrue();
+    succeedingLate.forEach(c -> c.onResponse(200));
+    assertThat(state()).as("two late successes").isEqualTo("HALF_OPEN");
+    trial.onError(new IOException("connection refused"));
+    fail(1);
+    assertThat(state()).as("opened again by its two trial calls").isEqualTo("OPEN");
   }
 
   /**
