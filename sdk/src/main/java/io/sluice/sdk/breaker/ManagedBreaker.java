@@ -88,16 +88,6 @@ final class ManagedBreaker {
    */
   static final Duration SCHEDULE_MARGIN = Duration.ofMillis(100);
 
-  /**
-   * How long a retune opens a new breaker for on its way to HALF_OPEN (Resilience4j makes that
-   * transition only from OPEN). Opened for the policy's wait, a short one (1 ms) has Resilience4j
-   * schedule its half-open transition so soon that the scheduler thread can take it up before the
-   * move to HALF_OPEN cancels it; it then runs later, on the bound breaker (the open state's flag
-   * that guards it is still set), and makes a fresh HALF_OPEN state that forgets the trial calls
-   * already let through. A transition scheduled this far ahead is always cancelled first.
-   */
-  private static final Duration NOT_SOON = Duration.ofDays(1);
-
   final String policyName;
   final String key;
   final Attributes attributes;
@@ -249,10 +239,8 @@ final class ManagedBreaker {
       if (now != null && !until.isAfter(now)) {
         // the wait is over: half-open now. Opened "until" a past moment, Resilience4j would
         // schedule the transition at once while still building the open state, and lose it about
-        // every other time (the breaker then stayed OPEN until the next call). Opened for a long
-        // while, not for the policy's wait: see NOT_SOON.
-        next.transitionToOpenStateFor(NOT_SOON);
-        next.transitionToHalfOpenState();
+        // every other time (the breaker then stayed OPEN until the next call): see toHalfOpen.
+        toHalfOpen(next);
       } else if (now != null && until.isBefore(now.plus(SCHEDULE_MARGIN))) {
         // a few milliseconds left: the transition scheduled so soon could run before the open
         // state is built, and be lost the same way. Open a little longer (less than the margin)
@@ -262,8 +250,7 @@ final class ManagedBreaker {
         next.transitionToOpenStateUntil(until);
       }
     } else if (state == CircuitBreaker.State.HALF_OPEN) {
-      next.transitionToOpenStateFor(NOT_SOON); // see NOT_SOON
-      next.transitionToHalfOpenState();
+      toHalfOpen(next);
       halfOpenAtMillis = clock.millis(); // fresh trial calls, a fresh bound
       halfOpenPeriod++;
     }
@@ -280,6 +267,20 @@ final class ManagedBreaker {
       QuietLog.write(logger, Level.FINE, "could not disable a replaced breaker", e);
     }
     return binding;
+  }
+
+  /**
+   * Moves a new breaker to HALF_OPEN, which Resilience4j moves to only from an open state: through
+   * FORCED_OPEN, which schedules nothing. Through OPEN, the open state schedules its own move to
+   * HALF_OPEN: for the policy's wait, a short one (1 ms) can have the scheduler thread take that up
+   * before the move here cancels it, and it then makes a fresh HALF_OPEN state on the bound breaker
+   * that forgets the trial calls already let through; for a long while, the cancelled task stays in
+   * Resilience4j's scheduler queue until its time (it does not remove cancelled tasks), holding the
+   * whole breaker, its window included, long after it was replaced.
+   */
+  private static void toHalfOpen(CircuitBreaker next) {
+    next.transitionToForcedOpenState();
+    next.transitionToHalfOpenState();
   }
 
   /**

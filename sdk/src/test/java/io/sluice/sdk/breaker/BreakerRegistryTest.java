@@ -29,6 +29,7 @@ import io.sluice.testing.logging.BrokenLogHandler;
 import io.sluice.testing.logging.LogCapture;
 import io.sluice.testing.time.ManualClock;
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -1631,6 +1632,38 @@ class BreakerRegistryTest {
         rules(
             2, Policies.with(payments(), 70, Duration.ofSeconds(10), BreakerScope.TARGET, false)));
     assertThat(state()).isEqualTo("HALF_OPEN");
+  }
+
+  /**
+   * A breaker that a retune of a half-open one made, replaced by the next retune, is garbage once
+   * its calls ended. Its way to HALF_OPEN went through an open state opened for a day, whose
+   * scheduled move Resilience4j's scheduler kept queued, cancelled, for that day: each retune of a
+   * half-open breaker held one more breaker, window and all, outside the registry's bound.
+   */
+  @Test
+  void aBreakerMadeHalfOpenByARetuneIsCollectedOnceReplaced() {
+    fail(4);
+    clock.advance(Duration.ofSeconds(11));
+    call().onResponse(200); // half-open, one of two trials done
+    holder.publish(
+        rules(
+            2, Policies.with(payments(), 70, Duration.ofSeconds(10), BreakerScope.TARGET, false)));
+    assertThat(state()).isEqualTo("HALF_OPEN");
+    WeakReference<CircuitBreaker> madeHalfOpen = new WeakReference<>(innerBreaker());
+    holder.publish(
+        rules(
+            3, Policies.with(payments(), 60, Duration.ofSeconds(10), BreakerScope.TARGET, false)));
+    assertThat(state()).isEqualTo("HALF_OPEN");
+    assertThat(innerBreaker()).isNotSameAs(madeHalfOpen.get());
+
+    await("the replaced breaker garbage collected")
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              System.gc();
+              return madeHalfOpen.get() == null;
+            });
   }
 
   @Test
