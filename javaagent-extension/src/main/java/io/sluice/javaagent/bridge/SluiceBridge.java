@@ -52,13 +52,25 @@ public final class SluiceBridge {
     }
   }
 
-  /** Reports a synchronous outcome; ignores a {@code null} call. */
+  /**
+   * Reports a synchronous outcome, on the thread that made the call; ignores a {@code null} call. A
+   * call that failed while that thread was interrupted was given up on by the app ({@code
+   * Future.cancel(true)} of the task making it, an executor's {@code shutdownNow}): the client
+   * fails it with an {@code InterruptedIOException} (a wait for its pool, a read or write) or a
+   * {@code ClosedByInterruptException}, which say nothing of the target. It is abandoned, as the
+   * JDK client's cancelled calls are: before, a burst of such calls (a time limiter's cancellations
+   * of calls waiting for the app's own pool) opened an idle target's breaker.
+   */
   public static void end(SluiceCall call, int status, Throwable error) {
     if (call == null) {
       return;
     }
     if (error != null) {
-      call.onError(error);
+      if (Thread.currentThread().isInterrupted()) {
+        call.abandon();
+      } else {
+        call.onError(error);
+      }
     } else {
       call.onResponse(status);
     }

@@ -805,6 +805,26 @@ abstract class AbstractHttpClientIT {
   }
 
   /**
+   * Calls the app gave up on by interrupting the thread that makes them ({@code
+   * Future.cancel(true)} of the task, an executor's {@code shutdownNow}) say nothing about the
+   * target. Test app style {@code interruptedClient} calls with its thread's interrupt flag set;
+   * the app gets {@code error}. Counted as the target's failures, a time limiter's cancellations of
+   * calls waiting for the app's own pool opened an idle target's breaker.
+   */
+  void checkCallsTheAppInterruptsLeaveTheBreakerClosed(
+      String interruptedClient, Consumer<AbstractStringAssert<?>> error) throws Exception {
+    String policy = "interrupted-" + client();
+    checkAppFailuresLeaveTheBreakerClosed(
+        policy,
+        Rules.breaker(policy, downstream.port(), "/interrupted/**", "120s", Rules.ERROR, false),
+        interruptedClient,
+        "GET",
+        downstream.url("/interrupted/" + client()),
+        "interrupted by the app",
+        error);
+  }
+
+  /**
    * A call's wait for a connection of the app's own pool says nothing about the target's speed: the
    * test app style {@code poolWaitClient} holds its pool's one connection for a second while it
    * asks again, so every other call waits that long before it leaves, and is then answered at once.

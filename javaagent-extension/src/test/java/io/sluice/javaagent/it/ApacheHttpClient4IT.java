@@ -51,6 +51,13 @@ class ApacheHttpClient4IT extends AbstractHttpClientIT {
     checkAWaitForTheAppsOwnPoolIsNotTheTargetsSlowness("apache4-legacy-pool-wait");
   }
 
+  /** A call waiting for the pool on a thread the app interrupted counts neither way. */
+  @Test
+  void callsTheAppInterruptsLeaveTheBreakerClosed() throws Exception {
+    checkCallsTheAppInterruptsLeaveTheBreakerClosed(
+        "apache4-interrupted", error -> error.contains("RequestAbortedException"));
+  }
+
   /** The pool's {@code ConnectionPoolTimeoutException} counts neither way. */
   @Test
   void requestsTheAppsExhaustedPoolRefusesLeaveTheBreakerClosed() throws Exception {

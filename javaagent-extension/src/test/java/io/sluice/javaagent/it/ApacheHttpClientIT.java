@@ -59,6 +59,16 @@ class ApacheHttpClientIT extends AbstractHttpClientIT {
     checkAWaitForTheAppsOwnPoolIsNotTheTargetsSlowness("apache-pool-wait");
   }
 
+  /**
+   * A call waiting for the pool on a thread the app interrupted counts neither way: HttpClient 5
+   * cancels the lease and throws its {@code CancellationException}.
+   */
+  @Test
+  void callsTheAppInterruptsLeaveTheBreakerClosed() throws Exception {
+    checkCallsTheAppInterruptsLeaveTheBreakerClosed(
+        "apache-interrupted", error -> error.contains("CancellationException"));
+  }
+
   /** The pool's {@code ConnectionRequestTimeoutException} counts neither way. */
   @Test
   void requestsTheAppsExhaustedPoolRefusesLeaveTheBreakerClosed() throws Exception {

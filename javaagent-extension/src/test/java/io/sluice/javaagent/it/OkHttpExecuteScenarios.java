@@ -54,6 +54,21 @@ interface OkHttpExecuteScenarios {
     }
   }
 
+  /**
+   * A call made on a thread the app interrupted ({@code Future.cancel(true)}) counts neither way:
+   * okio refuses its first write ({@code InterruptedIOException}), or the socket its connect;
+   * OkHttp 5 throws {@code InterruptedException}.
+   */
+  @Test
+  default void callsTheAppInterruptsLeaveTheBreakerClosed() throws Exception {
+    suite()
+        .checkCallsTheAppInterruptsLeaveTheBreakerClosed(
+            "okhttp-interrupted",
+            error ->
+                error.containsAnyOf(
+                    "InterruptedIOException", "Closed by interrupt", "InterruptedException"));
+  }
+
   /** OkHttp's {@code 504} to an {@code only-if-cached} request its cache cannot answer. */
   @Test
   default void cacheOnlyRequestsTheCacheCannotAnswerLeaveTheBreakerClosed() throws Exception {

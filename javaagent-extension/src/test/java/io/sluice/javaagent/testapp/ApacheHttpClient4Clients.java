@@ -160,6 +160,17 @@ final class ApacheHttpClient4Clients {
   }
 
   /**
+   * Holds its pool's one connection and asks again from a thread the app has interrupted (as {@code
+   * Future.cancel(true)} does): the wait for the pool fails at once ({@code
+   * RequestAbortedException}, an {@code InterruptedIOException}).
+   */
+  static ClientAnswer interrupted(String method, String url) throws Exception {
+    try (CloseableHttpResponse held = OneConnection.CLIENT.execute(request("GET", url))) {
+      return Clients.interrupted(() -> execute(OneConnection.CLIENT, method, url));
+    }
+  }
+
+  /**
    * Holds its pool's one connection (a response it has not closed yet) for {@link
    * Clients#POOL_HOLD_MILLIS} on another thread and asks again meanwhile: the second request waits
    * that long for the connection, then is answered at once.

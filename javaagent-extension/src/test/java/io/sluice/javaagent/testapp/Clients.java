@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -269,6 +270,9 @@ final class Clients {
       case "apache4-pool-exhausted" -> ApacheHttpClient4Clients::poolExhausted;
       case "apache-pool-wait" -> Clients::apachePoolWait;
       case "apache4-pool-wait" -> ApacheHttpClient4Clients::poolWait;
+      case "apache-interrupted" -> Clients::apacheInterrupted;
+      case "apache4-interrupted" -> ApacheHttpClient4Clients::interrupted;
+      case "okhttp-interrupted" -> Clients::okhttpInterrupted;
       case "apache4-legacy-pool-wait" -> ApacheHttpClient4Clients::legacyPoolWait;
       case "vertx" -> Clients::vertx;
       case "vertx-webclient" -> VertxWebClients::send;
@@ -648,6 +652,41 @@ final class Clients {
         ApacheOneConnection.CLIENT.executeOpen(
             null, new HttpUriRequestBase("GET", URI.create(url)), null)) {
       return apacheExecute(ApacheOneConnection.CLIENT, method, url);
+    }
+  }
+
+  /**
+   * Holds its pool's one connection and asks again from a thread the app has interrupted: the wait
+   * for the pool fails at once ({@code CancellationException}: the client cancels its lease).
+   */
+  private static ClientAnswer apacheInterrupted(String method, String url) throws Exception {
+    try (ClassicHttpResponse held =
+        ApacheOneConnection.CLIENT.executeOpen(
+            null, new HttpUriRequestBase("GET", URI.create(url)), null)) {
+      return interrupted(() -> apacheExecute(ApacheOneConnection.CLIENT, method, url));
+    }
+  }
+
+  /**
+   * Calls from a thread the app has interrupted: okio refuses the request's first write ({@code
+   * InterruptedIOException: interrupted}), or the socket its connect (OkHttp 5: {@code
+   * InterruptedException}).
+   */
+  private static ClientAnswer okhttpInterrupted(String method, String url) throws Exception {
+    return interrupted(() -> okhttpExecute(method, url));
+  }
+
+  /**
+   * Makes {@code call} with this thread's interrupt flag set, as a task cancelled with {@code
+   * Future.cancel(true)} (or an executor's {@code shutdownNow}) makes the call it is in; clears the
+   * flag after.
+   */
+  static ClientAnswer interrupted(Callable<ClientAnswer> call) throws Exception {
+    Thread.currentThread().interrupt();
+    try {
+      return call.call();
+    } finally {
+      Thread.interrupted();
     }
   }
 
