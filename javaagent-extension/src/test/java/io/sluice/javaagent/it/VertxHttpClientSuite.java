@@ -461,4 +461,23 @@ abstract class VertxHttpClientSuite extends AbstractHttpClientIT {
         "waiting in a pool the app closed",
         error -> error.containsAnyOf("Client is closed", "Resource manager ", "Pool closed"));
   }
+
+  /**
+   * A request already sent when the app closes its client (shutting down, or recycling clients)
+   * fails its response with Vert.x's {@code HttpClosedException}: the app gave up on it, which says
+   * nothing about the target. Six of them leave a closed breaker closed with no failure in its
+   * window. Counted as failures, they opened the breaker and the fifth was rejected.
+   */
+  @Test
+  void requestsUnderWayWhenTheAppClosesItsClientCountNeitherWay() throws Exception {
+    String policy = "closedinflight-" + client();
+    checkAppFailuresLeaveTheBreakerClosed(
+        policy,
+        Rules.breaker(policy, downstream.port(), "/closedinflight/**", "120s", Rules.ERROR, false),
+        "vertx-closed-in-flight",
+        "GET",
+        downstream.url("/closedinflight" + Downstream.SLOW + client()),
+        "under way when the app closed its client",
+        error -> error.contains("HttpClosedException"));
+  }
 }

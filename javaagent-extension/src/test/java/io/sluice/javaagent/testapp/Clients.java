@@ -281,6 +281,7 @@ final class Clients {
       case "vertx-pool-busy" -> Clients::vertxPoolBusy;
       case "vertx-pool-busy-late" -> Clients::vertxPoolBusyOnABusyLoop;
       case "vertx-pool-closed" -> Clients::vertxPoolClosed;
+      case "vertx-closed-in-flight" -> Clients::vertxClosedInFlight;
       case "vertx-bare-host" -> Clients::vertxBareHost;
       case "vertx-http3" -> Clients::vertxHttp3;
       case "okhttp-isolated" -> Clients::okhttpIsolated;
@@ -854,6 +855,46 @@ final class Clients {
               .compose(request -> vertxExchange(request, HttpClientRequest::send));
       client.close();
       return awaitVertx(queued);
+    } finally {
+      client.close();
+    }
+  }
+
+  /**
+   * Sends the request on a client of its own and closes the client before the answer came, as an
+   * app shutting down or recycling its client does: the server holds the answer (a {@code /slow/}
+   * URL), and the close fails the response under way ({@code HttpClosedException}).
+   */
+  private static ClientAnswer vertxClosedInFlight(String method, String url) throws Exception {
+    URI uri = URI.create(url);
+    io.vertx.core.http.HttpClient client =
+        VertxClient.VERTX.createHttpClient(new HttpClientOptions());
+    try {
+      CompletableFuture<Future<ClientAnswer>> sent = new CompletableFuture<>();
+      client
+          .request(vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()))
+          .onComplete(
+              (request, failure) -> {
+                if (failure != null) {
+                  sent.completeExceptionally(failure);
+                  return;
+                }
+                Future<ClientAnswer> answer =
+                    request.response().compose(Clients::vertxResponseAnswer);
+                request
+                    .end()
+                    .onComplete(
+                        (written, notWritten) -> {
+                          if (notWritten != null) {
+                            sent.completeExceptionally(notWritten);
+                          } else {
+                            sent.complete(answer);
+                          }
+                        });
+              });
+      Future<ClientAnswer> answer = sent.get(10, TimeUnit.SECONDS);
+      client.close();
+      return awaitVertx(answer);
     } finally {
       client.close();
     }

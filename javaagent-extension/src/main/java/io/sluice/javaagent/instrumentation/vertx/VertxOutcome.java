@@ -78,7 +78,7 @@ public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest
       // without the link an app's reset counts as a failure, but the call still gets its outcome
       linkFailure.log(t);
     }
-    sent.response().onComplete(new ResponseOutcome(call, exchange, sent));
+    sent.response().onComplete(new ResponseOutcome(call, client, exchange, sent));
   }
 
   /**
@@ -195,11 +195,14 @@ public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest
 
   private static final class ResponseOutcome implements Handler<AsyncResult<HttpClientResponse>> {
     private final SluiceCall call;
+    private final Object client;
     private final WebClientExchange exchange;
     private final HttpClientRequest request;
 
-    ResponseOutcome(SluiceCall call, WebClientExchange exchange, HttpClientRequest request) {
+    ResponseOutcome(
+        SluiceCall call, Object client, WebClientExchange exchange, HttpClientRequest request) {
       this.call = call;
+      this.client = client;
       this.exchange = exchange;
       this.request = request;
     }
@@ -207,7 +210,14 @@ public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest
     @Override
     public void handle(AsyncResult<HttpClientResponse> response) {
       if (response.failed()) {
-        call.onError(response.cause());
+        if (closing(client)) {
+          // the app closed its client while the request was under way (shutting down, recycling
+          // clients): Vert.x fails the response (HttpClosedException), and the app gave up on the
+          // call, as with a reset, which says nothing about the target
+          call.abandon();
+        } else {
+          call.onError(response.cause());
+        }
         return;
       }
       int status = response.result().statusCode();
