@@ -11,10 +11,12 @@ import java.util.function.BiConsumer;
  * future are released (a {@code CompletableFuture} runs its dependents last-added first). An app
  * that waits with {@code get()} and calls again at once could then ask the breaker for a permission
  * before the previous outcome was counted: a half-open breaker would reject a call although its
- * trial call had just succeeded. {@link #cancel} abandons the call (it counts neither way) and
- * reaches the client's future, so cancelling still stops the exchange; stages built on this future
- * are made by the client's future ({@link #newIncompleteFuture}), so cancelling one of them reaches
- * the exchange too where the client's stages do that (the JDK client's do, since Java 16).
+ * trial call had just succeeded. {@link #cancel cancel(true)} abandons the call (it counts neither
+ * way) and reaches the client's future, so cancelling still stops the exchange; {@code
+ * cancel(false)} stops nothing in the JDK client, and the call goes on to its outcome; stages built
+ * on this future are made by the client's future ({@link #newIncompleteFuture}), so cancelling one
+ * of them reaches the exchange too where the client's stages do that (the JDK client's do, since
+ * Java 16).
  *
  * @param <T> the response type
  */
@@ -91,9 +93,19 @@ public final class OutcomeFirstFuture<T> extends CompletableFuture<T>
    * abandoned, neither a success nor a failure, before anyone sees the cancellation, so the app's
    * next call finds the breaker's permission given back. The client's future then completes with a
    * {@code CancellationException}, which no longer counts.
+   *
+   * <p>Not so {@code cancel(false)} (Kotlin's {@code await()} when a coroutine times out): the JDK
+   * stops an exchange only when told it may interrupt ({@code MultiExchange#cancel}), so the call
+   * goes on, and its outcome is the target's. This future is cancelled for the app; the client's is
+   * left to complete, and its outcome counts when it comes. Abandoned, the call gave its permission
+   * back while it went on (a half-open breaker let more calls through than its trial calls), and
+   * its failure never counted.
    */
   @Override
   public boolean cancel(boolean mayInterruptIfRunning) {
+    if (!mayInterruptIfRunning) {
+      return super.cancel(false);
+    }
     if (!isDone()) { // else the outcome was counted before the app could see it
       try {
         call.abandon();

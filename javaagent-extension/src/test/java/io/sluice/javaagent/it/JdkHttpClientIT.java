@@ -1,8 +1,10 @@
 package io.sluice.javaagent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -59,6 +61,51 @@ class JdkHttpClientIT extends AbstractHttpClientIT {
   @Override
   String rejectionErrorType() {
     return "java.net.ConnectException";
+  }
+
+  /**
+   * A call the app cancels without interrupting ({@code cancel(false)}, as Kotlin's {@code await()}
+   * does when a coroutine times out) goes on: the JDK stops an exchange only for {@code
+   * cancel(true)}. Its outcome counts when it comes: four such calls, held by the server and then
+   * answered 503, open the breaker. Before, each was abandoned at the cancel while it went on, its
+   * permission given back (a half-open breaker let more calls through than its trial calls) and its
+   * failure never counted: the breaker stayed closed.
+   */
+  @Test
+  void aCallCancelledWithoutInterruptingGoesOnAndItsOutcomeCounts() throws Exception {
+    String policy = "cancelfalse-" + client();
+    String url = downstream.url("/cancelfalse" + Downstream.SLOW + "orders");
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(
+                policy, downstream.port(), "/cancelfalse/**", "120s", Rules.ERROR, false)));
+    try {
+      downstream.answer(503);
+      int reached = downstream.requestCount();
+      for (int i = 0; i < 4; i++) {
+        AppAnswer answer = app.call("jdk-async-cancel-false", "GET", url, Map.of());
+        assertThat(answer.failed()).as("call %d: %s", i, answer.error()).isFalse();
+        assertThat(answer.body()).as("call %d", i).isEqualTo("cancelled");
+      }
+      await("the four cancelled calls reached the server, which holds them")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> downstream.requestCount() - reached == 4);
+      downstream.releaseSlowRequests();
+      await("the agent reports the breaker opened by the four 503s")
+          .atMost(Duration.ofSeconds(15))
+          .pollInterval(Duration.ofMillis(100))
+          .untilAsserted(
+              () ->
+                  assertThat(status.of(service()).orElseThrow().breakers())
+                      .anySatisfy(
+                          breaker -> {
+                            assertThat(breaker.policy()).isEqualTo(policy);
+                            assertThat(breaker.state()).isEqualTo("OPEN");
+                          }));
+    } finally {
+      applyRules(Rules.document(service()));
+    }
   }
 
   /**

@@ -286,6 +286,7 @@ final class Clients {
       case "vertx-http3" -> Clients::vertxHttp3;
       case "okhttp-isolated" -> Clients::okhttpIsolated;
       case "jdk-async-cancel" -> Clients::jdkSendAsyncCancel;
+      case "jdk-async-cancel-false" -> Clients::jdkSendAsyncCancelWithoutInterrupting;
       case "okhttp-async-cancel" -> Clients::okhttpEnqueueCancel;
       case "apache-cancel" -> Clients::apacheCancel;
       case "apache4-cancel" -> ApacheHttpClient4Clients::cancel;
@@ -481,6 +482,24 @@ final class Clients {
     CompletableFuture<HttpResponse<String>> future =
         Jdk.CLIENT.sendAsync(jdkRequest(method, url), HttpResponse.BodyHandlers.ofString());
     if (future.cancel(true)) {
+      return CANCELLED;
+    }
+    try {
+      return jdk(future.get(10, TimeUnit.SECONDS));
+    } catch (ExecutionException e) {
+      throw unwrap(e);
+    }
+  }
+
+  /**
+   * Starts a call and cancels the future without interrupting ({@code cancel(false)}), as Kotlin's
+   * {@code await()} does when a coroutine times out: the JDK goes on with the exchange.
+   */
+  private static ClientAnswer jdkSendAsyncCancelWithoutInterrupting(String method, String url)
+      throws Exception {
+    CompletableFuture<HttpResponse<String>> future =
+        Jdk.CLIENT.sendAsync(jdkRequest(method, url), HttpResponse.BodyHandlers.ofString());
+    if (future.cancel(false)) {
       return CANCELLED;
     }
     try {
