@@ -43,9 +43,15 @@ public final class RequestBodyFailures {
 
   private RequestBodyFailures() {}
 
-  /** Notes {@code error} as the app's request body failing. Never throws. */
+  /**
+   * Notes {@code error} as the app's request body failing, unless it has no stack trace: such an
+   * exception is made once and shared by every failure of its kind (Vert.x fails every stream whose
+   * connection closed with one static {@code HttpClosedException}, Netty has its own), so noted it
+   * would be the app's for the life of the process, also where it fails a call whose connection the
+   * target closed. A wrapper made for the failure is noted as usual. Never throws.
+   */
   public static void appBodyFailed(Throwable error) {
-    if (error == null || isAppBodyFailure(error)) {
+    if (error == null || error.getStackTrace().length == 0 || isAppBodyFailure(error)) {
       return;
     }
     APP.add(error);
