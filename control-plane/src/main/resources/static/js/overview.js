@@ -31,6 +31,9 @@ export class OverviewPage {
     /** Last changes still to load ({name, revision, row}), oldest first; see LAST_CHANGE_LOADS. */
     this.lastChangeQueue = [];
     this.lastChangeLoads = 0;
+    // loads of last changes started and ended, on the table's data attributes for tests
+    this.lastChangesStarted = 0;
+    this.lastChangesEnded = 0;
     this.tbody = h('tbody');
     this.empty =
       h('p', { class: 'empty', hidden: true, text: 'No service has rules or agents yet.' });
@@ -298,8 +301,10 @@ export class OverviewPage {
       // a newer revision came while this one waited: its own load is queued
       if (this.lastChanges.get(name)?.loading !== revision) continue;
       this.lastChangeLoads++;
+      this.table.dataset.lastChangesStarted = String(++this.lastChangesStarted);
       this.fetchLastChange(name, revision, row).finally(() => {
         this.lastChangeLoads--;
+        this.table.dataset.lastChangesEnded = String(++this.lastChangesEnded);
         this.nextLastChanges();
       });
     }
@@ -312,10 +317,13 @@ export class OverviewPage {
         'history',
         'versions');
       const last = entries.length ? historyView(entries[0]) : { author: '—', time: null };
+      // a newer revision came while this one loaded: its own load says who made it, and this
+      // answer must neither take its place nor show the older change's author beside it
+      if (this.lastChanges.get(name)?.loading !== revision) return;
       this.lastChanges.set(name, { revision, author: last.author, time: last.time });
       if (!this.closed) showChange(row, null, last.author, last.time);
     } catch {
-      this.lastChanges.delete(name);
+      if (this.lastChanges.get(name)?.loading === revision) this.lastChanges.delete(name);
     }
   }
 }

@@ -728,10 +728,11 @@ export class RulesPanel {
     const lines = diffLines(before, after);
     // Saving the same document again would only make agents roll out a copy of it.
     const unchanged = current.revision != null && before === after;
+    const creates = current.revision == null && this.base.revision == null;
     const save = h('button', {
       type: 'button', class: 'btn btn-primary', 'data-test': 'save', disabled: unchanged,
       'aria-describedby': unchanged ? 'save-unchanged' : null,
-      text: current.revision == null ? 'Create rules' : 'Save new revision',
+      text: creates ? 'Create rules' : 'Save new revision',
     });
     const back = h('button', { type: 'button', class: 'btn', text: 'Back to editing' });
     if (!unchanged) save.addEventListener('click', () => this.save(doc, text, save));
@@ -739,15 +740,21 @@ export class RulesPanel {
       this.closeReview();
       this.textarea.focus();
     });
+    // edits that started from another revision than the current one are refused as they are (the
+    // save sends the revision they started from): said here as the notice above the editor says it
+    const stale = this.base.revision === current.revision
+      ? ''
+      : ` Your edits started from ${this.base.revision == null
+        ? 'no stored rules'
+        : `revision ${this.base.revision}`}: saving them as they are will be refused.`;
     const against = current.revision == null
-      ? 'This service has no rules yet; saving creates them.'
-      : `Changes against the current revision ${current.revision}`
-        + `${this.base.revision !== current.revision
-          ? ` (your edits started from ${this.base.revision})`
-          : ''}:`;
+      ? (creates
+        ? 'This service has no rules yet; saving creates them.'
+        : `These rules were deleted meanwhile.${stale}`)
+      : `Changes against the current revision ${current.revision}${stale ? `.${stale}` : ':'}`;
     fill(this.review,
       h('h2', { id: 'review-title', tabindex: '-1', text: 'Review before saving' }),
-      h('p', { text: against }),
+      h('p', { 'data-test': 'review-against', text: against }),
       diffView(lines, { label: 'Changes against the current revision' }),
       unchanged
         ? h('p', {

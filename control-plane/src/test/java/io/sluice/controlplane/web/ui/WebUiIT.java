@@ -373,6 +373,52 @@ class WebUiIT {
   }
 
   /**
+   * A row's "Last change" names who made the revision it shows: the load of an older revision's
+   * last change, answered after a newer one's, is dropped. It used to take the newer one's place,
+   * so the row showed the newer revision beside the older change's author until the next refresh.
+   */
+  @Test
+  void aLastChangeLoadedLateForAnOlderRevisionDoesNotReplaceTheNewerOnes() {
+    String service = "last-change-late";
+    openOverview();
+    js(
+        "const unheld = window.fetch;"
+            + " const late = window.__late = { waiting: false, unheld };"
+            + " let first = true;"
+            + " window.fetch = (...a) => {"
+            + "   if (!String(a[0]).startsWith(arguments[0]) || !first) return unheld(...a);"
+            + "   first = false;"
+            + "   return unheld(...a).then((r) => new Promise((go) => {"
+            + "     late.waiting = true; late.release = () => go(r); }));"
+            + " };",
+        "api/v1/services/" + service + "/rules/history?limit=1");
+    By revision = By.cssSelector("tr[data-service='" + service + "'] [data-test=revision]");
+    By lastChange = By.cssSelector("tr[data-service='" + service + "'] [data-test=last-change]");
+    try {
+      long first = storeOrdersDocumentAs(service);
+      awaitText(revision, String.valueOf(first));
+      await("the first revision's last change held")
+          .atMost(BOUND)
+          .until(() -> (Boolean) js("return window.__late.waiting"));
+      long second =
+          storeAs(
+              OTHER_WRITER_TOKEN,
+              service,
+              ordersDocument(0.2)
+                  .replace("\"service\": \"orders\"", "\"service\": \"" + service + "\""));
+      awaitText(revision, String.valueOf(second));
+      awaitText(lastChange, "bob");
+      js("window.__late.release()");
+      awaitEveryReadEnded("table.services", "lastChangesEnded", "lastChangesStarted");
+      assertThat(browser.findElement(lastChange).getText()).startsWith("bob");
+      assertThat(browser.findElement(revision).getText()).isEqualTo(String.valueOf(second));
+    } finally {
+      js("window.fetch = window.__late.unheld;");
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * A page opened while the control plane does not answer who its token is (restarting, away) keeps
    * the sign-in and asks again until it answers: it used to forget the token and show the sign-in
    * form, so a reload during a restart signed the user out.
@@ -834,6 +880,49 @@ class WebUiIT {
     HttpResponse<String> stored =
         api("GET", "/api/v1/services/" + service + "/rules", READER_TOKEN, null, Map.of());
     assertThat(stored.body()).contains("0.25").contains("250");
+  }
+
+  /**
+   * The review of edits whose revision is no longer current says that saving them as they are will
+   * be refused, as the notice over the editor does. Rules deleted meanwhile: it said "This service
+   * has no rules yet; saving creates them." with a "Create rules" button, and the save sent the old
+   * revision and was refused. Rules created meanwhile under edits begun from the starter template:
+   * it said "your edits started from null".
+   */
+  @Test
+  void theReviewOfEditsNoLongerOnTheCurrentRevisionSaysTheyWillBeRefused() {
+    String service = "review-stale";
+    long base = storeOrdersDocumentAs(service);
+    WebElement editor = openEditorOf(service, base);
+    type(
+        editor,
+        editor.getAttribute("value").replace("\"maxPerSecond\": 100", "\"maxPerSecond\": 5"));
+    api("DELETE", "/api/v1/services/" + service + "/rules", OTHER_WRITER_TOKEN, null, Map.of());
+    awaitText(By.cssSelector("[data-test=newer]"), "These rules were deleted meanwhile");
+    click(By.cssSelector("[data-test=review]"));
+    assertThat(waitFor(By.cssSelector("[data-test=review-against]")).getText())
+        .isEqualTo(
+            "These rules were deleted meanwhile. Your edits started from revision "
+                + base
+                + ": saving them as they are will be refused.");
+    assertThat(browser.findElement(By.cssSelector("[data-test=save]")).getText())
+        .isEqualTo("Save new revision");
+    click(By.cssSelector("[data-test=discard]"));
+    click(By.cssSelector("dialog [data-test=confirm]"));
+    awaitText(By.cssSelector("[data-test=template]"), "starter template");
+
+    // an edit of the template: a line more
+    type(editor, editor.getAttribute("value") + "\n");
+    long created = storeOrdersDocumentAs(service);
+    awaitText(By.cssSelector("[data-test=newer]"), "Revision " + created + " is now current");
+    click(By.cssSelector("[data-test=review]"));
+    assertThat(waitFor(By.cssSelector("[data-test=review-against]")).getText())
+        .isEqualTo(
+            "Changes against the current revision "
+                + created
+                + ". Your edits started from no stored rules: saving them as they are will be"
+                + " refused.");
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
   }
 
   @Test
@@ -8174,6 +8263,11 @@ class WebUiIT {
    * ended (its data attribute {@code ended}).
    */
   private static void awaitEveryReadEnded(String selector, String ended) {
+    awaitEveryReadEnded(selector, ended, "reads");
+  }
+
+  /** As {@link #awaitEveryReadEnded(String, String)}, with the reads asked in {@code asked}. */
+  private static void awaitEveryReadEnded(String selector, String ended, String asked) {
     await("every read counted on " + selector + " ended")
         .atMost(BOUND)
         .until(
@@ -8181,9 +8275,10 @@ class WebUiIT {
                 (Boolean)
                     js(
                         "const d = document.querySelector(arguments[0]).dataset;"
-                            + " return d.reads != null && d[arguments[1]] === d.reads;",
+                            + " return d[arguments[2]] != null && d[arguments[1]] === d[arguments[2]];",
                         selector,
-                        ended));
+                        ended,
+                        asked));
   }
 
   /** Stores the orders document, with ratio 0, as {@code service}'s; answers its revision. */
