@@ -67,11 +67,17 @@ final class RuleSlots {
         : serviceSlot;
   }
 
-  /** The newer of the two keys' rejections, or null. */
+  /**
+   * The rejection to report: the service's own document's while it has one, else {@code
+   * _default}'s, or null. Not the newer of the two: the service's own document governs the service,
+   * and the control plane sorts the agent against it, so a {@code _default} rejected later would
+   * hide the rejection the service's operators need to see (and show the agent behind on its
+   * service with {@code _default}'s errors). A slot's rejection goes when its document is applied
+   * or deleted.
+   */
   RuleRejection lastRejection() {
-    RuleRejection a = serviceSlot.rejection;
-    RuleRejection b = defaultSlot.rejection;
-    return a == null ? b : b == null ? a : a.revision() >= b.revision() ? a : b;
+    RuleRejection own = serviceSlot.rejection;
+    return own != null ? own : defaultSlot.rejection;
   }
 
   /** The last revision seen of either key; -1 before etcd first answered. */

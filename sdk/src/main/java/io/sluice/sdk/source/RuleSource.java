@@ -37,8 +37,9 @@ public interface RuleSource extends AutoCloseable {
   void removeListener(RuleSourceListener listener);
 
   /**
-   * The most recent rejection that still stands (the rejected document was not replaced by a valid
-   * one or deleted since), or {@code null} when there is none.
+   * The rejection that still stands (the rejected document was not replaced by a valid one or
+   * deleted since), or {@code null} when there is none. With two documents (etcd: the service's own
+   * and {@code _default}), the service's own document's, else {@code _default}'s.
    */
   RuleRejection lastRejection();
 }

@@ -736,8 +736,42 @@ class EtcdRuleSourceIT {
   }
 
   /**
+   * The rejection a source reports (the agent's status) is its service's own document's while it
+   * has one, however the revisions of the two keys compare: that document governs the service, and
+   * the control plane sorts the agent against it. Before, the newer of the two was reported, so a
+   * {@code _default} rejected after the service's own document hid that document's rejection: the
+   * agent showed as behind on its service, with {@code _default}'s errors.
+   */
+  @Test
+  void theServicesOwnRejectionIsReportedBeforeANewerOneOfDefault() {
+    String service = newService();
+    EtcdKeys local = new EtcdKeys("/own-rejection-" + service);
+    ActiveRulesHolder holder = holder(service);
+    List<RuleRejection> rejections = new CopyOnWriteArrayList<>();
+    EtcdRuleSource source =
+        EtcdRuleSource.builder(sources.client(), holder, service).keys(local).build();
+    source.addListener(onRejected(rejections::add));
+    sources.started(source);
+    long good = server().put(local.rules(service), document(service, 0.4));
+    awaitApplied(holder, good);
+
+    long bad = server().put(local.rules(service), invalidDocument(service));
+    await().atMost(AWAIT).until(() -> rejections.size() == 1);
+    long badDefault = server().put(local.rules("_default"), invalidDocument("_default"));
+    await().atMost(AWAIT).until(() -> rejections.size() == 2);
+    assertThat(badDefault).isGreaterThan(bad);
+    assertThat(source.lastRejection().revision()).isEqualTo(bad);
+    assertThat(source.lastRejection().origin()).isEqualTo(local.rules(service));
+
+    // the service's own document good again: _default's rejection is the one left
+    long fixed = server().put(local.rules(service), document(service, 0.6));
+    awaitApplied(holder, fixed);
+    assertThat(source.lastRejection().revision()).isEqualTo(badDefault);
+  }
+
+  /**
    * A failure while judging a document (a bug; here the clock that stamps rejections throws at its
-   * second reading, as the first read rejects its second document) is that document's rejection,
+   * first reading, as the first read rejects the service's document) is that document's rejection,
    * with one error naming the failure: told as every rejection is, with the failure's stack trace,
    * the rules in force staying, and reported by {@link EtcdRuleSource#lastRejection()}. Before, the
    * read failed and was retried after the backoff, and the retry found the document's revision
@@ -752,7 +786,7 @@ class EtcdRuleSourceIT {
     AtomicInteger reads = new AtomicInteger();
     Client counted = clientThrough(countingTxns(reads));
     List<RuleRejection> rejections = new CopyOnWriteArrayList<>();
-    ClockFailingAt clock = new ClockFailingAt(2);
+    ClockFailingAt clock = new ClockFailingAt(1);
     ActiveRulesHolder holder = holder(service);
     try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
       EtcdRuleSource source =
@@ -769,32 +803,31 @@ class EtcdRuleSourceIT {
       await().atMost(AWAIT).until(source::isWatching);
       assertThat(reads.get()).as("reads: the first only, no retry").isEqualTo(1);
       assertThat(rejections.get(0).revision()).isEqualTo(bad);
-      assertThat(rejections.get(0).messages()).hasSize(2);
-      assertThat(rejections.get(1).revision()).isEqualTo(badDefault);
       String failure =
           "$: this agent failed on the document (IllegalStateException: "
               + clock.failure()
               + "), a bug rather than a problem of the document; the agent's log has the stack"
               + " trace";
-      assertThat(rejections.get(1).messages()).containsExactly(failure);
-      assertThat(source.lastRejection()).isSameAs(rejections.get(1));
+      assertThat(rejections.get(0).messages()).containsExactly(failure);
+      assertThat(rejections.get(1).revision()).isEqualTo(badDefault);
+      assertThat(rejections.get(1).messages()).hasSize(2);
+      assertThat(source.lastRejection()).isSameAs(rejections.get(0));
       assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
       assertThat(log.warnings())
           .satisfiesExactly(
               m ->
                   assertThat(m)
-                      .startsWith(rejectedAndTheBuiltInDefaultsStay(local.rules(service), bad)),
+                      .isEqualTo(
+                          rejectedAndTheBuiltInDefaultsStay(local.rules(service), bad)
+                              + "\n  "
+                              + failure),
               m ->
                   assertThat(m)
-                      .isEqualTo(
-                          rejectedAndTheBuiltInDefaultsStay(local.rules("_default"), badDefault)
-                              + "\n  "
-                              + failure));
+                      .startsWith(
+                          rejectedAndTheBuiltInDefaultsStay(local.rules("_default"), badDefault)));
       assertThat(log.records())
           .filteredOn(
-              r ->
-                  r.getMessage()
-                      .startsWith("rejected the rule document " + local.rules("_default")))
+              r -> r.getMessage().startsWith("rejected the rule document " + local.rules(service)))
           .singleElement()
           .satisfies(
               r ->
