@@ -39,22 +39,33 @@ public final class RequestBodyFailures {
   /** The app's failures, held weakly, found by identity. */
   private static final WeakIdentitySet APP = new WeakIdentitySet();
 
+  /**
+   * The app's failures without a stack trace, each the app's for the one failed call that finds it
+   * ({@link #isAppBodyFailure} forgets it): such an exception may be made once and shared by every
+   * failure of its kind (Vert.x fails every stream whose connection closed with one static {@code
+   * HttpClosedException}; the JVM's fast-throw exceptions are shared per throwing site), and held
+   * for good it would be the app's for the life of the process, also where it fails a call whose
+   * connection the target closed.
+   */
+  private static final WeakIdentitySet APP_ONCE = new WeakIdentitySet();
+
   private static final ThreadLocal<WeakReference<Throwable>> SENT = new ThreadLocal<>();
 
   private RequestBodyFailures() {}
 
   /**
-   * Notes {@code error} as the app's request body failing, unless it has no stack trace: such an
-   * exception is made once and shared by every failure of its kind (Vert.x fails every stream whose
-   * connection closed with one static {@code HttpClosedException}, Netty has its own), so noted it
-   * would be the app's for the life of the process, also where it fails a call whose connection the
-   * target closed. A wrapper made for the failure is noted as usual. Never throws.
+   * Notes {@code error} as the app's request body failing; one without a stack trace for the one
+   * failed call that finds it (see {@link #APP_ONCE}). Never throws.
    */
   public static void appBodyFailed(Throwable error) {
-    if (error == null || error.getStackTrace().length == 0 || isAppBodyFailure(error)) {
+    if (error == null || isNoted(error, false)) {
       return;
     }
-    APP.add(error);
+    if (error.getStackTrace().length == 0) {
+      APP_ONCE.add(error);
+    } else {
+      APP.add(error);
+    }
   }
 
   /**
@@ -81,14 +92,22 @@ public final class RequestBodyFailures {
     appBodyFailed(error);
   }
 
-  /** Whether {@code error}, or one of its causes, was noted as the app's body failing. */
+  /**
+   * Whether {@code error}, or one of its causes, was noted as the app's body failing: asked once
+   * per failed call (a noted exception without a stack trace is then forgotten).
+   */
   public static boolean isAppBodyFailure(Throwable error) {
-    if (!APP.everNoted()) {
+    return isNoted(error, true);
+  }
+
+  /** Whether {@code error} or a cause is noted; {@code once}: forgets one noted only once. */
+  private static boolean isNoted(Throwable error, boolean once) {
+    if (!APP.everNoted() && !APP_ONCE.everNoted()) {
       return false;
     }
     Throwable current = error;
     for (int depth = 0; current != null && depth < MAX_CAUSES; depth++) {
-      if (APP.contains(current)) {
+      if (APP.contains(current) || (once ? APP_ONCE.remove(current) : APP_ONCE.contains(current))) {
         return true;
       }
       current = current.getCause() == current ? null : current.getCause();

@@ -1,5 +1,9 @@
 package io.sluice.javaagent.bridge;
 
+import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
+import java.nio.channels.ClosedByInterruptException;
+
 /**
  * The one meeting point of the extension and the advice inlined into HTTP clients.
  *
@@ -54,19 +58,21 @@ public final class SluiceBridge {
 
   /**
    * Reports a synchronous outcome, on the thread that made the call; ignores a {@code null} call. A
-   * call that failed while that thread was interrupted was given up on by the app ({@code
+   * call that failed because that thread was interrupted was given up on by the app ({@code
    * Future.cancel(true)} of the task making it, an executor's {@code shutdownNow}): the client
-   * fails it with an {@code InterruptedIOException} (a wait for its pool, a read or write) or a
-   * {@code ClosedByInterruptException}, which say nothing of the target. It is abandoned, as the
-   * JDK client's cancelled calls are: before, a burst of such calls (a time limiter's cancellations
-   * of calls waiting for the app's own pool) opened an idle target's breaker.
+   * fails it with an {@code InterruptedIOException} (a wait for its pool, okio's next read or
+   * write) or a {@code ClosedByInterruptException}, which say nothing of the target. It is
+   * abandoned, as the JDK client's cancelled calls are: before, a burst of such calls (a time
+   * limiter's cancellations of calls waiting for the app's own pool) opened an idle target's
+   * breaker. Only then: an interrupt does not stop a blocked socket read, and the read timing out
+   * on an interrupted thread ({@code SocketTimeoutException}) is still the target's failure.
    */
   public static void end(SluiceCall call, int status, Throwable error) {
     if (call == null) {
       return;
     }
     if (error != null) {
-      if (Thread.currentThread().isInterrupted()) {
+      if (Thread.currentThread().isInterrupted() && saysInterrupted(error)) {
         call.abandon();
       } else {
         call.onError(error);
@@ -74,6 +80,26 @@ public final class SluiceBridge {
     } else {
       call.onResponse(status);
     }
+  }
+
+  /**
+   * Whether {@code error} or a cause is a client's word that the calling thread was interrupted: an
+   * {@link InterruptedIOException} that is no timeout ({@link SocketTimeoutException}, or a
+   * client's own {@code ConnectTimeoutException}: Apache HttpClient 4's is an {@code
+   * InterruptedIOException}), or a {@link ClosedByInterruptException}.
+   */
+  static boolean saysInterrupted(Throwable error) {
+    Throwable current = error;
+    for (int depth = 0; current != null && depth < 8; depth++) {
+      if (current instanceof ClosedByInterruptException
+          || current instanceof InterruptedIOException
+              && !(current instanceof SocketTimeoutException)
+              && !"ConnectTimeoutException".equals(current.getClass().getSimpleName())) {
+        return true;
+      }
+      current = current.getCause() == current ? null : current.getCause();
+    }
+    return false;
   }
 
   /** The port a URL addresses: its explicit port or the scheme's default. */

@@ -42,6 +42,11 @@ final class WeakIdentitySet {
     return noted && object != null && entries.containsKey(new Probe(object));
   }
 
+  /** Forgets {@code object} (may be null); whether it was noted and still here. */
+  boolean remove(Object object) {
+    return noted && object != null && entries.remove(new Probe(object)) != null;
+  }
+
   /** How many noted objects are held, those collected since dropped; for tests. */
   int size() {
     dropCollected();

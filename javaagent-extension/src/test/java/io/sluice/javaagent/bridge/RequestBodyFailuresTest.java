@@ -30,27 +30,33 @@ class RequestBodyFailuresTest {
     assertThat(RequestBodyFailures.isAppBodyFailure(null)).isFalse();
   }
 
-  /** What the app's writer throws of its own is the app's, an I/O exception too. */
   /**
-   * An exception shared by every failure of its kind is never noted, whoever signals it: Vert.x
-   * fails every stream whose connection closed with one static {@code HttpClosedException}, without
-   * a stack trace. An app proxying a Vert.x server request into a client's body (its caller gone)
-   * signalled it; noted, it was the app's for the life of the process, and every call of a Vert.x
-   * client whose connection the target closed was discarded from then on.
+   * An exception without a stack trace is the app's for the one failed call that finds it, not for
+   * good: such an exception may be shared by every failure of its kind, as Vert.x fails every
+   * stream whose connection closed with one static {@code HttpClosedException}. An app proxying a
+   * Vert.x server request into a client's body (its caller gone) signalled it; held for good, it
+   * was the app's for the life of the process, and every call of a Vert.x client whose connection
+   * the target closed was discarded from then on.
    */
   @Test
-  void aSharedExceptionWithoutAStackTraceIsNeverTheApps() {
+  void anExceptionWithoutAStackTraceIsTheAppsForOneCallOnly() {
     Throwable shared = io.vertx.core.http.impl.HttpUtils.CONNECTION_CLOSED_EXCEPTION;
     assertThat(shared.getStackTrace()).isEmpty();
 
     RequestBodyFailures.appBodyFailed(shared);
-    RequestBodyFailures.writerThrew(new UncheckedIOException(new IOException(shared)));
-    RequestBodyFailures.writerThrew(shared);
+    assertThat(RequestBodyFailures.isAppBodyFailure(new IOException(shared)))
+        .as("the call the app's body failed")
+        .isTrue();
+    assertThat(RequestBodyFailures.isAppBodyFailure(shared))
+        .as("a later call whose connection the target closed")
+        .isFalse();
 
-    assertThat(RequestBodyFailures.isAppBodyFailure(shared)).isFalse();
-    assertThat(RequestBodyFailures.isAppBodyFailure(new IOException(shared))).isFalse();
+    RequestBodyFailures.writerThrew(shared);
+    assertThat(RequestBodyFailures.isAppBodyFailure(shared)).as("the writer's call").isTrue();
+    assertThat(RequestBodyFailures.isAppBodyFailure(shared)).as("the next call").isFalse();
   }
 
+  /** What the app's writer throws of its own is the app's, an I/O exception too. */
   @Test
   void aWritersOwnExceptionIsTheApps() {
     IOException own = new IOException("serializer failed");

@@ -4,13 +4,69 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.javaagent.FreshCopyLoader;
 import io.sluice.testing.logging.LogCapture;
+import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.nio.channels.ClosedByInterruptException;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.LogRecord;
 import org.junit.jupiter.api.Test;
 
 class SluiceBridgeTest {
+
+  /**
+   * A failure on an interrupted thread is abandoned only when it is the client's word of the
+   * interrupt ({@code InterruptedIOException}, {@code ClosedByInterruptException}, also as a
+   * cause): an interrupt does not stop a blocked socket read, and the read that then times out, or
+   * a refused connection, is still the target's failure. Before, every failure on an interrupted
+   * thread was abandoned, so a hung target whose calls a time limiter cancelled never opened its
+   * breaker.
+   */
+  @Test
+  void onAnInterruptedThreadOnlyTheInterruptsOwnFailuresAreAbandoned() {
+    Thread.currentThread().interrupt();
+    try {
+      assertThat(outcomeOf(new InterruptedIOException("interrupted"))).isEqualTo("abandoned");
+      assertThat(outcomeOf(new IOException("wrapped", new ClosedByInterruptException())))
+          .isEqualTo("abandoned");
+      assertThat(outcomeOf(new SocketTimeoutException("Read timed out"))).isEqualTo("failed");
+      assertThat(outcomeOf(new ConnectTimeoutException())).isEqualTo("failed");
+      assertThat(outcomeOf(new ConnectException("Connection refused"))).isEqualTo("failed");
+      assertThat(Thread.currentThread().isInterrupted()).as("the flag left as it was").isTrue();
+    } finally {
+      Thread.interrupted();
+    }
+    assertThat(outcomeOf(new InterruptedIOException("timeout")))
+        .as("a thread not interrupted")
+        .isEqualTo("failed");
+  }
+
+  /** Apache HttpClient 4's connect timeout is an {@code InterruptedIOException}. */
+  private static final class ConnectTimeoutException extends InterruptedIOException {}
+
+  /** What {@link SluiceBridge#end} makes of a call failing with {@code error}. */
+  private static String outcomeOf(Throwable error) {
+    AtomicReference<String> outcome = new AtomicReference<>("none");
+    SluiceBridge.end(
+        new CallIgnoringOutcomes() {
+          @Override
+          public void onError(Throwable e) {
+            outcome.set("failed");
+          }
+
+          @Override
+          public void abandon() {
+            outcome.set("abandoned");
+          }
+        },
+        0,
+        error);
+    return outcome.get();
+  }
 
   /**
    * A starter that throws (a bug in Sluice) lets the app's call go unguarded, and says so once

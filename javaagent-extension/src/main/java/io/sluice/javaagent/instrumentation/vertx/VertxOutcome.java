@@ -9,6 +9,7 @@ import io.vertx.core.VertxException;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpClosedException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.util.Optional;
@@ -210,10 +211,11 @@ public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest
     @Override
     public void handle(AsyncResult<HttpClientResponse> response) {
       if (response.failed()) {
-        if (closing(client)) {
+        if (response.cause() instanceof HttpClosedException && closing(client)) {
           // the app closed its client while the request was under way (shutting down, recycling
-          // clients): Vert.x fails the response (HttpClosedException), and the app gave up on the
-          // call, as with a reset, which says nothing about the target
+          // clients): Vert.x fails the response with HttpClosedException, and the app gave up on
+          // the call, as with a reset, which says nothing about the target; the target's own
+          // failures (a timeout, a reset) during a graceful shutdown's drain still count
           call.abandon();
         } else {
           call.onError(response.cause());
