@@ -274,9 +274,9 @@ final class ManagedBreaker {
    * FORCED_OPEN, which schedules nothing. Through OPEN, the open state schedules its own move to
    * HALF_OPEN: for the policy's wait, a short one (1 ms) can have the scheduler thread take that up
    * before the move here cancels it, and it then makes a fresh HALF_OPEN state on the bound breaker
-   * that forgets the trial calls already let through; for a long while, the cancelled task stays in
-   * Resilience4j's scheduler queue until its time (it does not remove cancelled tasks), holding the
-   * whole breaker, its window included, long after it was replaced.
+   * that forgets the trial calls already let through; for a long while, the cancelled task stays
+   * queued in Resilience4j's scheduler until its time (it does not remove cancelled tasks; the task
+   * drops what it would have run, so it holds no breaker).
    */
   private static void toHalfOpen(CircuitBreaker next) {
     next.transitionToForcedOpenState();
@@ -421,13 +421,16 @@ final class ManagedBreaker {
     if (to == from || binding.breaker != breaker) {
       return false;
     }
-    observed = to;
+    // the times and the period first: a call that reads the new state without this lock (observe,
+    // grantedTrial) must find them with it, or a trial call would be tagged with the last period
+    // and its outcome not judged (judges), leaving the breaker half-open until the stuck check
     if (to == CircuitBreaker.State.OPEN) {
       openedAtMillis = clock.millis();
     } else if (to == CircuitBreaker.State.HALF_OPEN) {
       halfOpenAtMillis = clock.millis();
       halfOpenPeriod++;
     }
+    observed = to;
     if (dropped) {
       return false;
     }

@@ -1636,9 +1636,10 @@ class BreakerRegistryTest {
 
   /**
    * A breaker that a retune of a half-open one made, replaced by the next retune, is garbage once
-   * its calls ended. Its way to HALF_OPEN went through an open state opened for a day, whose
-   * scheduled move Resilience4j's scheduler kept queued, cancelled, for that day: each retune of a
-   * half-open breaker held one more breaker, window and all, outside the registry's bound.
+   * its calls ended: nothing of the retune's way to HALF_OPEN (through FORCED_OPEN, which schedules
+   * nothing) holds it. A regression check: before the change to FORCED_OPEN, an open state opened
+   * for a day left a cancelled task queued in Resilience4j's scheduler for that day, which held no
+   * breaker either (a cancelled task drops what it would have run).
    */
   @Test
   void aBreakerMadeHalfOpenByARetuneIsCollectedOnceReplaced() {
