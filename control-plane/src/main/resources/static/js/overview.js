@@ -275,6 +275,10 @@ export class OverviewPage {
       } else {
         this.loadLastChange(v.name, v.revision, row);
       }
+    } else {
+      // no rules now: a load of an earlier revision's last change still under way is no longer
+      // this row's to show
+      this.lastChanges.delete(v.name);
     }
     showChange(row,
       v.revision == null

@@ -341,8 +341,8 @@ class WebUiIT {
    * The services list's newest word stands: a read that failed after an older one was asked is not
    * cleared by the older one's success coming later (it used to be, so a control plane that had
    * just stopped answering looked fine). Refreshes come from change events here: the first one's
-   * answer is held, the second fails; once the held answer is released and its refresh has ended,
-   * the error still shows. The next read that succeeds clears it.
+   * answer is held, the later ones fail; once the held answer is released and its refresh has
+   * ended, the error still shows. The next read that succeeds clears it.
    */
   @Test
   void anOlderServicesReadAnsweredLateDoesNotClearANewerError() {
@@ -350,7 +350,7 @@ class WebUiIT {
     storeOrdersDocumentAs(service);
     openAfresh(WRITER_TOKEN, "/");
     waitFor(By.cssSelector("tr[data-service='" + service + "']"));
-    holdTheFirstReadAndFailTheSecond("api/v1/services");
+    holdTheFirstReadAndFailTheRest("api/v1/services");
     By error = By.cssSelector("[data-test=services-error]");
     try {
       storeOrdersDocumentAs(service, 0.2);
@@ -363,6 +363,7 @@ class WebUiIT {
       awaitEveryReadEnded("table.services", "refreshes");
       assertThat(browser.findElement(error).getText())
           .isEqualTo("Could not load services: made-up outage");
+      js("window.fetch = window.__late.unheld;");
       storeOrdersDocumentAs(service, 0.4);
       await("a read that succeeds clears the error")
           .atMost(BOUND)
@@ -380,26 +381,19 @@ class WebUiIT {
   @Test
   void aLastChangeLoadedLateForAnOlderRevisionDoesNotReplaceTheNewerOnes() {
     String service = "last-change-late";
+    // an agent keeps the row listed once the rules are deleted
+    startAgent(service);
     openOverview();
-    js(
-        "const unheld = window.fetch;"
-            + " const late = window.__late = { waiting: false, unheld };"
-            + " let first = true;"
-            + " window.fetch = (...a) => {"
-            + "   if (!String(a[0]).startsWith(arguments[0]) || !first) return unheld(...a);"
-            + "   first = false;"
-            + "   return unheld(...a).then((r) => new Promise((go) => {"
-            + "     late.waiting = true; late.release = () => go(r); }));"
-            + " };",
-        "api/v1/services/" + service + "/rules/history?limit=1");
+    String lastChangeRead = "api/v1/services/" + service + "/rules/history?limit=1";
     By revision = By.cssSelector("tr[data-service='" + service + "'] [data-test=revision]");
     By lastChange = By.cssSelector("tr[data-service='" + service + "'] [data-test=last-change]");
+    holdTheNextReadOf(lastChangeRead);
     try {
       long first = storeOrdersDocumentAs(service);
       awaitText(revision, String.valueOf(first));
       await("the first revision's last change held")
           .atMost(BOUND)
-          .until(() -> (Boolean) js("return window.__late.waiting"));
+          .until(() -> (Boolean) js("return window.__next.waiting"));
       long second =
           storeAs(
               OTHER_WRITER_TOKEN,
@@ -408,14 +402,31 @@ class WebUiIT {
                   .replace("\"service\": \"orders\"", "\"service\": \"" + service + "\""));
       awaitText(revision, String.valueOf(second));
       awaitText(lastChange, "bob");
-      js("window.__late.release()");
+      js("window.__next.release()");
       awaitEveryReadEnded("table.services", "lastChangesEnded", "lastChangesStarted");
       assertThat(browser.findElement(lastChange).getText()).startsWith("bob");
       assertThat(browser.findElement(revision).getText()).isEqualTo(String.valueOf(second));
     } finally {
-      js("window.fetch = window.__late.unheld;");
+      js("window.fetch = window.__next.unheld;");
     }
-    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+
+    // rules deleted while a last change loads: the row says there are none, and the load's late
+    // answer puts no author back beside that
+    holdTheNextReadOf(lastChangeRead);
+    try {
+      long third = storeOrdersDocumentAs(service, 0.3);
+      awaitText(revision, String.valueOf(third));
+      await("the third revision's last change held")
+          .atMost(BOUND)
+          .until(() -> (Boolean) js("return window.__next.waiting"));
+      api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+      awaitText(lastChange, "no rules");
+      js("window.__next.release()");
+      awaitEveryReadEnded("table.services", "lastChangesEnded", "lastChangesStarted");
+      assertThat(browser.findElement(lastChange).getText()).startsWith("no rules");
+    } finally {
+      js("window.fetch = window.__next.unheld;");
+    }
   }
 
   /**
@@ -3901,16 +3912,16 @@ class WebUiIT {
   /**
    * The service page's newest word on its rules stands: a read that failed after an older one was
    * asked is not cleared by the older one's success coming later (it used to be, so rules that had
-   * just become unreadable looked current). The first read that a change prompts is held, the
-   * second fails; released, the held answer is drawn (its revision is newer than the page's) and
-   * the error still shows. The next read that succeeds clears it.
+   * just become unreadable looked current). The first read that a change prompts is held, the later
+   * ones fail; released, the held answer is drawn (its revision is newer than the page's) and the
+   * error still shows. The next read that succeeds clears it.
    */
   @Test
   void anOlderRulesReadAnsweredLateDoesNotClearANewerError() {
     String service = "rules-read-late";
     long first = storeOrdersDocumentAs(service);
     openEditorOf(service, first);
-    holdTheFirstReadAndFailTheSecond("api/v1/services/" + service + "/rules");
+    holdTheFirstReadAndFailTheRest("api/v1/services/" + service + "/rules");
     By error = By.cssSelector("[data-test=load-error]");
     try {
       long held = storeOrdersDocumentAs(service, 0.2);
@@ -3923,6 +3934,7 @@ class WebUiIT {
       await("the held answer drawn").atMost(BOUND).until(() -> currentRevisionShown() == held);
       assertThat(browser.findElement(error).getText())
           .isEqualTo("Could not load the rules: made-up outage");
+      js("window.fetch = window.__late.unheld;");
       long last = storeOrdersDocumentAs(service, 0.4);
       await("a read that succeeds clears the error")
           .atMost(BOUND)
@@ -3938,7 +3950,7 @@ class WebUiIT {
   /**
    * The service page's newest word on its agents and its history stands, as on its rules (above): a
    * failed read is not cleared by an older read's success coming later. Each read that a change
-   * prompts is held and then failed in turn; released, the held answer's refresh ends and the error
+   * prompts is held, the later ones fail; released, the held answer's refresh ends and the error
    * still shows.
    */
   @Test
@@ -3947,7 +3959,7 @@ class WebUiIT {
     long first = storeOrdersDocumentAs(service);
     openEditorOf(service, first);
     By agentsError = By.cssSelector("[data-test=agents-load-error]");
-    holdTheFirstReadAndFailTheSecond("api/v1/agents");
+    holdTheFirstReadAndFailTheRest("api/v1/agents");
     try {
       // a new revision makes the page read the agents again, to measure the rollout against it
       storeOrdersDocumentAs(service, 0.2);
@@ -3968,7 +3980,7 @@ class WebUiIT {
     By history = By.cssSelector("#panel-history tbody");
     awaitEveryReadEnded("#panel-history tbody", "ended");
     By historyError = By.cssSelector("#panel-history .form-error");
-    holdTheFirstReadAndFailTheSecond("api/v1/services/" + service + "/rules/history");
+    holdTheFirstReadAndFailTheRest("api/v1/services/" + service + "/rules/history");
     try {
       storeOrdersDocumentAs(service, 0.4);
       await("the first history answer held")
@@ -8237,11 +8249,11 @@ class WebUiIT {
 
   /**
    * Makes the page's next GET of {@code path} (its query aside) wait for {@code
-   * window.__late.release()}, with {@code window.__late.waiting} set once it is answered, and the
-   * one after it fail ("made-up outage"); later ones go through. {@code window.__late.unheld} is
-   * the page's own fetch, to put back.
+   * window.__late.release()}, with {@code window.__late.waiting} set once it is answered, and every
+   * one after it fail ("made-up outage"), the 15 s polls' too, until {@code window.__late.unheld},
+   * the page's own fetch, is put back.
    */
-  private static void holdTheFirstReadAndFailTheSecond(String path) {
+  private static void holdTheFirstReadAndFailTheRest(String path) {
     js(
         "const unheld = window.fetch;"
             + " const late = window.__late = { waiting: false, unheld };"
@@ -8250,12 +8262,30 @@ class WebUiIT {
             + "   if (String(a[0]).split('?')[0] !== arguments[0] || a[1]?.method !== 'GET')"
             + "     return unheld(...a);"
             + "   reads++;"
-            + "   if (reads === 2) return Promise.reject(new TypeError('made-up outage'));"
-            + "   if (reads > 2) return unheld(...a);"
+            + "   if (reads > 1) return Promise.reject(new TypeError('made-up outage'));"
             + "   return unheld(...a).then((r) => new Promise((go) => {"
             + "     late.waiting = true; late.release = () => go(r); }));"
             + " };",
         path);
+  }
+
+  /**
+   * Makes the page's next fetch of {@code url} (a prefix) wait for {@code window.__next.release()},
+   * with {@code window.__next.waiting} set once it is answered; every other fetch goes through.
+   * {@code window.__next.unheld} is the page's own fetch, to put back.
+   */
+  private static void holdTheNextReadOf(String url) {
+    js(
+        "const unheld = window.fetch;"
+            + " const next = window.__next = { waiting: false, unheld };"
+            + " let first = true;"
+            + " window.fetch = (...a) => {"
+            + "   if (!String(a[0]).startsWith(arguments[0]) || !first) return unheld(...a);"
+            + "   first = false;"
+            + "   return unheld(...a).then((r) => new Promise((go) => {"
+            + "     next.waiting = true; next.release = () => go(r); }));"
+            + " };",
+        url);
   }
 
   /**
