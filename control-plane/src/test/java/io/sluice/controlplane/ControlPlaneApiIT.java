@@ -2448,6 +2448,38 @@ class ControlPlaneApiIT {
     }
   }
 
+  /**
+   * A HEAD of the event stream (an uptime monitor's) answers the stream's headers and holds no
+   * stream. It used to open one, which nothing ended for half an hour (the container discards a
+   * HEAD's body, so no keep-alive write failed): a caller allowed two streams was refused its third
+   * HEAD, and then every stream, with 429.
+   */
+  @Test
+  void aHeadOfTheEventStreamHoldsNoStream() throws Exception {
+    try (RunningControlPlane capped =
+        RunningControlPlane.start(
+            Map.of(
+                "sluice.etcd.endpoints",
+                etcd.endpoint(),
+                "sluice.security.tokens.reader.token",
+                READER,
+                "sluice.security.tokens.reader.role",
+                "reader",
+                "sluice.events.max-clients-per-caller",
+                "2"))) {
+      for (int i = 0; i < 3; i++) {
+        ApiClient.Answer head =
+            capped
+                .api()
+                .call(
+                    "HEAD", "/api/v1/events", READER, null, Map.of("Accept", "text/event-stream"));
+        assertThat(head.status()).as("HEAD %d", i).isEqualTo(200);
+        assertThat(head.header("Content-Type")).startsWith("text/event-stream");
+      }
+      EventClientSocket.openReady(capped.port(), READER).close();
+    }
+  }
+
   @Test
   void aTicketMintedWithAReaderTokenOpensTheEventStreamOnce() {
     ApiClient api = api();

@@ -9,7 +9,10 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
@@ -69,5 +72,25 @@ class EventsController {
     response.setHeader("X-Accel-Buffering", "no");
     response.setHeader(KEEP_ALIVE_HEADER, String.valueOf(settings.keepAlive().toMillis()));
     return emitter;
+  }
+
+  /**
+   * {@code HEAD /api/v1/events} (an uptime monitor's): the stream's headers, and no stream. Served
+   * by {@link #events}, as Spring serves a HEAD by the GET handler, it opened a stream that nothing
+   * ended until its maximum age: the container discards a HEAD's body, so no keep-alive write
+   * failed, and the caller's allowance of streams ran out.
+   */
+  @RequestMapping(
+      value = "/api/v1/events",
+      method = RequestMethod.HEAD,
+      produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+  ResponseEntity<Void> head(
+      @RequestParam(name = "agentStatus", required = false) String agentStatus) {
+    FlagParameters.parse("agentStatus", agentStatus, true);
+    return ResponseEntity.ok()
+        .contentType(MediaType.TEXT_EVENT_STREAM)
+        .header("X-Accel-Buffering", "no")
+        .header(KEEP_ALIVE_HEADER, String.valueOf(settings.keepAlive().toMillis()))
+        .build();
   }
 }
