@@ -8,6 +8,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.logging.Logger;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
@@ -42,6 +43,21 @@ final class EventClient {
 
   /** The reason {@link #close} is given when the stream reached its age: it ends normally. */
   static final Throwable EXPIRED = new IOException("the event stream reached its maximum age");
+
+  /**
+   * The reason {@link #close} is given when the client fell {@link #capacity} events behind: the
+   * stream ends normally too, and the client reconnects. Ended with it as an error, Spring
+   * dispatched it to the error handling, which logged a SEVERE "answering 500" with a stack trace
+   * for every client dropped in a burst of changes, and tried to write a problem document into the
+   * stream.
+   */
+  static final class FellBehind extends IOException {
+    FellBehind(int capacity) {
+      super("the client fell " + capacity + " events behind");
+    }
+  }
+
+  private static final Logger LOG = Logger.getLogger(EventClient.class.getName());
 
   private static final long NOT_SENDING = Long.MIN_VALUE;
 
@@ -99,7 +115,12 @@ final class EventClient {
       return;
     }
     if (!queue.offer(event)) {
-      close(new IOException("the client fell " + capacity + " events behind"));
+      FellBehind reason = new FellBehind(capacity);
+      LOG.info(
+          "ending an event stream: "
+              + reason.getMessage()
+              + " (it read more slowly than changes came); it reconnects and reads anew");
+      close(reason);
       return;
     }
     scheduleDrain();
@@ -210,7 +231,7 @@ final class EventClient {
 
   private void complete(Throwable reason) {
     try {
-      if (reason == STOPPED || reason == EXPIRED) {
+      if (reason == STOPPED || reason == EXPIRED || reason instanceof FellBehind) {
         emitter.complete();
       } else {
         emitter.completeWithError(reason);
