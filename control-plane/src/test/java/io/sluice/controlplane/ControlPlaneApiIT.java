@@ -4653,6 +4653,32 @@ class ControlPlaneApiIT {
   }
 
   /**
+   * Credentials given for an etcd whose authentication is not enabled are a configuration fault,
+   * not an outage: etcd refuses to authenticate anyone ("authentication is not enabled"), so every
+   * call answers 500 {@code etcd-refused} with etcd's words. They answered 503 with Retry-After and
+   * "try again shortly", for ever.
+   */
+  @Test
+  void credentialsForAnEtcdWithoutAuthenticationAreRefusedNotAnOutage() {
+    try (RunningControlPlane withCredentials =
+        RunningControlPlane.start(
+            Map.of(
+                "sluice.etcd.endpoints", etcd.endpoint(),
+                "sluice.etcd.user", "control-plane",
+                "sluice.etcd.password", "a-secret",
+                "sluice.etcd.timeout", "10s",
+                "sluice.security.tokens.reader.token", READER,
+                "sluice.security.tokens.reader.role", "reader"))) {
+      ApiClient.Answer read = withCredentials.api().get("/api/v1/services/no-auth/rules", READER);
+      assertThat(read.status()).as(read.body()).isEqualTo(500);
+      assertThat(read.header("Retry-After")).isNull();
+      assertThat(read.json().get("type").asString()).isEqualTo("urn:sluice:problem:etcd-refused");
+      assertThat(read.json().get("detail").asString())
+          .contains("authentication is not enabled", "refused the control plane's credentials");
+    }
+  }
+
+  /**
    * What an operator sees of etcd refusing the control plane's credentials: the start said etcd
    * "did not answer within 60 s" (it refused at once), the watches read again every few seconds
    * forever (each a password check and a line in etcd's log) and health, with details shown, gave

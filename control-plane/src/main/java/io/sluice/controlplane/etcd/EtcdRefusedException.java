@@ -116,7 +116,11 @@ public final class EtcdRefusedException extends RuntimeException {
         code == Status.Code.PERMISSION_DENIED
             || lower.contains("authentication failed")
             // no credentials while etcd's auth is on (INVALID_ARGUMENT)
-            || lower.contains("user name is empty");
+            || lower.contains("user name is empty")
+            // credentials while etcd's auth is off: etcd refuses to authenticate anyone
+            // (FAILED_PRECONDITION, which jetcd reports as UNAUTHENTICATED with it as the cause,
+            // read above), and no retry changes that
+            || lower.contains("authentication is not enabled");
     if (!tooLarge
         && !noSpace
         && !notPermitted
@@ -130,11 +134,16 @@ public final class EtcdRefusedException extends RuntimeException {
     return new EtcdRefusedException(what, reason, tooLarge, notPermitted, cause);
   }
 
-  /** etcd's refusal of a user and password among the causes of {@code failure}, or {@code null}. */
+  /**
+   * etcd's refusal of a user and password among the causes of {@code failure} (a wrong one, or any
+   * while its authentication is not enabled), or {@code null}.
+   */
   private static String authenticationFailure(Throwable failure) {
     for (Throwable t : Causes.of(failure.getCause())) {
       String message = t.getMessage();
-      if (message != null && message.toLowerCase(Locale.ROOT).contains("authentication failed")) {
+      String lower = message == null ? "" : message.toLowerCase(Locale.ROOT);
+      if (lower.contains("authentication failed")
+          || lower.contains("authentication is not enabled")) {
         String description = GrpcStatuses.of(t).getDescription();
         return description != null ? description : message;
       }
