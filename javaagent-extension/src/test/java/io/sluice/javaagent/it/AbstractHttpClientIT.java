@@ -1003,18 +1003,29 @@ abstract class AbstractHttpClientIT {
     // policy's breakers as they are, window included, and reports at once with its breakers
     // instead of at its next status refresh (every 5 s).
     applyRules(app, service, appliedDocuments.get(service));
-    await("the agent reports the breaker closed, with no failure in its window")
+    awaitBreakerReported(
+        service,
+        "the agent reports the breaker closed, with no failure in its window",
+        breaker -> {
+          assertThat(breaker.policy()).isEqualTo(policy);
+          assertThat(breaker.state()).isEqualTo("CLOSED");
+          assertThat(breaker.failureRate()).isLessThanOrEqualTo(0.0);
+        });
+  }
+
+  /**
+   * Waits (15 s at most) until the status of {@code service}'s agent lists a breaker that satisfies
+   * {@code breaker}; {@code what} names the wait.
+   */
+  void awaitBreakerReported(
+      String service, String what, Consumer<AgentStatus.BreakerState> breaker) {
+    await(what)
         .atMost(Duration.ofSeconds(15))
         .pollInterval(Duration.ofMillis(100))
         .untilAsserted(
             () ->
                 assertThat(status.of(service).orElseThrow().breakers())
-                    .anySatisfy(
-                        breaker -> {
-                          assertThat(breaker.policy()).isEqualTo(policy);
-                          assertThat(breaker.state()).isEqualTo("CLOSED");
-                          assertThat(breaker.failureRate()).isLessThanOrEqualTo(0.0);
-                        }));
+                    .anySatisfy(breaker::accept));
   }
 
   /**

@@ -320,18 +320,14 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
 
         // the same document again: the agent keeps the breaker's window and reports it at once
         applyRules(rules);
-        await("the agent reports 1 failure in 4 calls")
-            .atMost(Duration.ofSeconds(15))
-            .pollInterval(Duration.ofMillis(100))
-            .untilAsserted(
-                () ->
-                    assertThat(status.of(service()).orElseThrow().breakers())
-                        .anySatisfy(
-                            breaker -> {
-                              assertThat(breaker.policy()).isEqualTo(policy);
-                              assertThat(breaker.state()).isEqualTo("CLOSED");
-                              assertThat(breaker.failureRate()).isCloseTo(25.0, within(0.01));
-                            }));
+        awaitBreakerReported(
+            service(),
+            "the agent reports 1 failure in 4 calls",
+            breaker -> {
+              assertThat(breaker.policy()).isEqualTo(policy);
+              assertThat(breaker.state()).isEqualTo("CLOSED");
+              assertThat(breaker.failureRate()).isCloseTo(25.0, within(0.01));
+            });
       }
     } finally {
       reserved.close();

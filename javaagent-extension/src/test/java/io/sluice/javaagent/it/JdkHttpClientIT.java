@@ -92,17 +92,13 @@ class JdkHttpClientIT extends AbstractHttpClientIT {
           .atMost(Duration.ofSeconds(10))
           .until(() -> downstream.requestCount() - reached == 4);
       downstream.releaseSlowRequests();
-      await("the agent reports the breaker opened by the four 503s")
-          .atMost(Duration.ofSeconds(15))
-          .pollInterval(Duration.ofMillis(100))
-          .untilAsserted(
-              () ->
-                  assertThat(status.of(service()).orElseThrow().breakers())
-                      .anySatisfy(
-                          breaker -> {
-                            assertThat(breaker.policy()).isEqualTo(policy);
-                            assertThat(breaker.state()).isEqualTo("OPEN");
-                          }));
+      awaitBreakerReported(
+          service(),
+          "the agent reports the breaker opened by the four 503s",
+          breaker -> {
+            assertThat(breaker.policy()).isEqualTo(policy);
+            assertThat(breaker.state()).isEqualTo("OPEN");
+          });
     } finally {
       applyRules(Rules.document(service()));
     }

@@ -1623,26 +1623,15 @@ class BreakerRegistryTest {
     assertThat(state()).as("its own two trial calls close it").isEqualTo("CLOSED");
   }
 
-  @Test
-  void retuneKeepsHalfOpenState() {
-    fail(4);
-    clock.advance(Duration.ofSeconds(11));
-    call().onResponse(200); // half-open, one of two trials done
-    holder.publish(
-        rules(
-            2, Policies.with(payments(), 70, Duration.ofSeconds(10), BreakerScope.TARGET, false)));
-    assertThat(state()).isEqualTo("HALF_OPEN");
-  }
-
   /**
-   * A breaker that a retune of a half-open one made, replaced by the next retune, is garbage once
-   * its calls ended: nothing of the retune's way to HALF_OPEN (through FORCED_OPEN, which schedules
-   * nothing) holds it. A regression check: before the change to FORCED_OPEN, an open state opened
-   * for a day left a cancelled task queued in Resilience4j's scheduler for that day, which held no
-   * breaker either (a cancelled task drops what it would have run).
+   * A retune keeps a half-open breaker half-open; the breaker it made, replaced by the next retune,
+   * is garbage once its calls ended: nothing of the retune's way to HALF_OPEN (through FORCED_OPEN,
+   * which schedules nothing) holds it. Before the change to FORCED_OPEN, an open state opened for a
+   * day left a cancelled task queued in Resilience4j's scheduler for that day, which held no
+   * breaker either (a cancelled task drops what it would have run): a regression check.
    */
   @Test
-  void aBreakerMadeHalfOpenByARetuneIsCollectedOnceReplaced() {
+  void retuneKeepsHalfOpenState() {
     fail(4);
     clock.advance(Duration.ofSeconds(11));
     call().onResponse(200); // half-open, one of two trials done
