@@ -4674,7 +4674,11 @@ class ControlPlaneApiIT {
       assertThat(read.header("Retry-After")).isNull();
       assertThat(read.json().get("type").asString()).isEqualTo("urn:sluice:problem:etcd-refused");
       assertThat(read.json().get("detail").asString())
-          .contains("authentication is not enabled", "refused the control plane's credentials");
+          .contains(
+              "authentication is not enabled",
+              "refused the control plane's credentials",
+              "remove sluice.etcd.user and sluice.etcd.password, or enable authentication")
+          .doesNotContain("needs read and write access");
     }
   }
 

@@ -66,6 +66,24 @@ public final class EtcdRefusedException extends RuntimeException {
     return notPermitted;
   }
 
+  /**
+   * What to change when etcd refuses every user because its authentication is not enabled ({@link
+   * #authenticationNotEnabled}): the control plane was given credentials it takes for none.
+   */
+  public static final String AUTHENTICATION_NOT_ENABLED_ACTION =
+      "etcd's authentication is not enabled, so it takes no user and password: remove"
+          + " sluice.etcd.user and sluice.etcd.password, or enable authentication on etcd"
+          + " (etcdctl auth enable, with the user and its roles made first)";
+
+  /**
+   * Whether etcd refused the credentials because its authentication is not enabled: no user's
+   * permissions are at fault, the credentials are ({@link #AUTHENTICATION_NOT_ENABLED_ACTION}).
+   */
+  public boolean authenticationNotEnabled() {
+    return notPermitted
+        && reason.toLowerCase(Locale.ROOT).contains("authentication is not enabled");
+  }
+
   /** The refusal a failed call's cause stands for, or {@code null} when trying again may help. */
   static EtcdRefusedException of(Throwable cause, String what) {
     if (EtcdRefusal.notEtcd(cause, List.of()) != null

@@ -399,7 +399,9 @@ final class EtcdWarmUp implements SmartLifecycle {
       LOG.severe(
           verdict
               + ": "
-              + notPermittedAction
+              + (refused.authenticationNotEnabled()
+                  ? EtcdRefusedException.AUTHENTICATION_NOT_ENABLED_ACTION
+                  : notPermittedAction)
               + ". Starting anyway: health is DOWN and the API answers 500 etcd-refused until"
               + " then");
       return verdict;

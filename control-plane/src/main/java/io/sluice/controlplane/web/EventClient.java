@@ -115,12 +115,7 @@ final class EventClient {
       return;
     }
     if (!queue.offer(event)) {
-      FellBehind reason = new FellBehind(capacity);
-      LOG.info(
-          "ending an event stream: "
-              + reason.getMessage()
-              + " (it read more slowly than changes came); it reconnects and reads anew");
-      close(reason);
+      close(new FellBehind(capacity));
       return;
     }
     scheduleDrain();
@@ -145,6 +140,12 @@ final class EventClient {
       return;
     }
     closeReason = reason;
+    if (reason instanceof FellBehind) {
+      LOG.info(
+          "ending an event stream: "
+              + reason.getMessage()
+              + " (it read more slowly than changes came); it reconnects and reads anew");
+    }
     onClosed.accept(this);
     scheduleDrain();
   }

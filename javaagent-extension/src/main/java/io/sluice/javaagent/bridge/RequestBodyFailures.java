@@ -45,7 +45,10 @@ public final class RequestBodyFailures {
    * failure of its kind (Vert.x fails every stream whose connection closed with one static {@code
    * HttpClosedException}; the JVM's fast-throw exceptions are shared per throwing site), and held
    * for good it would be the app's for the life of the process, also where it fails a call whose
-   * connection the target closed.
+   * connection the target closed. Noted once however often (nested writers note one failure at each
+   * level): two calls failing with the same instance at once find it once, the other counted as the
+   * target's; one noted for a call that ends without asking (abandoned) stays, for one later call
+   * at most.
    */
   private static final WeakIdentitySet APP_ONCE = new WeakIdentitySet();
 

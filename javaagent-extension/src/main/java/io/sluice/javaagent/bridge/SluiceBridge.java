@@ -1,6 +1,7 @@
 package io.sluice.javaagent.bridge;
 
 import java.io.InterruptedIOException;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.channels.ClosedByInterruptException;
 
@@ -61,11 +62,12 @@ public final class SluiceBridge {
    * call that failed because that thread was interrupted was given up on by the app ({@code
    * Future.cancel(true)} of the task making it, an executor's {@code shutdownNow}): the client
    * fails it with an {@code InterruptedIOException} (a wait for its pool, okio's next read or
-   * write) or a {@code ClosedByInterruptException}, which say nothing of the target. It is
-   * abandoned, as the JDK client's cancelled calls are: before, a burst of such calls (a time
-   * limiter's cancellations of calls waiting for the app's own pool) opened an idle target's
-   * breaker. Only then: an interrupt does not stop a blocked socket read, and the read timing out
-   * on an interrupted thread ({@code SocketTimeoutException}) is still the target's failure.
+   * write), a {@code ClosedByInterruptException}, or, on a virtual thread, the socket's {@code
+   * SocketException: Closed by interrupt}, which say nothing of the target. It is abandoned, as the
+   * JDK client's cancelled calls are: before, a burst of such calls (a time limiter's cancellations
+   * of calls waiting for the app's own pool) opened an idle target's breaker. Only then: an
+   * interrupt does not stop a platform thread's blocked socket read, and the read timing out on an
+   * interrupted thread ({@code SocketTimeoutException}) is still the target's failure.
    */
   public static void end(SluiceCall call, int status, Throwable error) {
     if (call == null) {
@@ -83,21 +85,36 @@ public final class SluiceBridge {
   }
 
   /**
-   * Whether {@code error} or a cause is a client's word that the calling thread was interrupted: an
-   * {@link InterruptedIOException} that is no timeout ({@link SocketTimeoutException}, or a
-   * client's own {@code ConnectTimeoutException}: Apache HttpClient 4's is an {@code
-   * InterruptedIOException}), or a {@link ClosedByInterruptException}.
+   * Whether {@code error} or a cause is a client's or the socket's word that the calling thread was
+   * interrupted: an {@link InterruptedIOException} that is no timeout ({@link
+   * SocketTimeoutException}, or a client's own {@code ConnectTimeoutException} or a subclass:
+   * Apache HttpClient 4's is an {@code InterruptedIOException}), a {@link
+   * ClosedByInterruptException}, or the {@code SocketException} a virtual thread's socket closed by
+   * its interrupt throws.
    */
   static boolean saysInterrupted(Throwable error) {
     Throwable current = error;
     for (int depth = 0; current != null && depth < 8; depth++) {
       if (current instanceof ClosedByInterruptException
+          || current instanceof SocketException && CLOSED_BY_INTERRUPT.equals(current.getMessage())
           || current instanceof InterruptedIOException
               && !(current instanceof SocketTimeoutException)
-              && !"ConnectTimeoutException".equals(current.getClass().getSimpleName())) {
+              && !isConnectTimeout(current.getClass())) {
         return true;
       }
       current = current.getCause() == current ? null : current.getCause();
+    }
+    return false;
+  }
+
+  /** The message of the JDK's socket closed by a virtual thread's interrupt. */
+  private static final String CLOSED_BY_INTERRUPT = "Closed by interrupt";
+
+  private static boolean isConnectTimeout(Class<?> type) {
+    for (Class<?> t = type; t != null; t = t.getSuperclass()) {
+      if ("ConnectTimeoutException".equals(t.getSimpleName())) {
+        return true;
+      }
     }
     return false;
   }

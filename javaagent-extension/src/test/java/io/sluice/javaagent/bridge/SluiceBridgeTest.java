@@ -9,6 +9,7 @@ import java.io.InterruptedIOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.net.ConnectException;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.channels.ClosedByInterruptException;
 import java.util.Set;
@@ -33,8 +34,13 @@ class SluiceBridgeTest {
       assertThat(outcomeOf(new InterruptedIOException("interrupted"))).isEqualTo("abandoned");
       assertThat(outcomeOf(new IOException("wrapped", new ClosedByInterruptException())))
           .isEqualTo("abandoned");
+      assertThat(outcomeOf(new SocketException("Closed by interrupt")))
+          .as("a virtual thread's socket")
+          .isEqualTo("abandoned");
       assertThat(outcomeOf(new SocketTimeoutException("Read timed out"))).isEqualTo("failed");
       assertThat(outcomeOf(new ConnectTimeoutException())).isEqualTo("failed");
+      assertThat(outcomeOf(new ConnectionPoolTimeoutException())).isEqualTo("failed");
+      assertThat(outcomeOf(new SocketException("Connection reset"))).isEqualTo("failed");
       assertThat(outcomeOf(new ConnectException("Connection refused"))).isEqualTo("failed");
       assertThat(Thread.currentThread().isInterrupted()).as("the flag left as it was").isTrue();
     } finally {
@@ -46,7 +52,10 @@ class SluiceBridgeTest {
   }
 
   /** Apache HttpClient 4's connect timeout is an {@code InterruptedIOException}. */
-  private static final class ConnectTimeoutException extends InterruptedIOException {}
+  private static class ConnectTimeoutException extends InterruptedIOException {}
+
+  /** So is its pool's timeout, a subclass of it. */
+  private static final class ConnectionPoolTimeoutException extends ConnectTimeoutException {}
 
   /** What {@link SluiceBridge#end} makes of a call failing with {@code error}. */
   private static String outcomeOf(Throwable error) {
