@@ -35,14 +35,24 @@ public final class EtcdRefusedException extends RuntimeException {
   private final String reason;
   private final boolean tooLarge;
   private final boolean notPermitted;
+  private final boolean authenticationNotEnabled;
 
   private EtcdRefusedException(
-      String what, String reason, boolean tooLarge, boolean notPermitted, Throwable cause) {
+      String what,
+      String reason,
+      boolean tooLarge,
+      boolean notPermitted,
+      boolean authenticationNotEnabled,
+      Throwable cause) {
     super("etcd refused the call (" + what + "): " + reason, cause);
     this.reason = reason;
     this.tooLarge = tooLarge;
     this.notPermitted = notPermitted;
+    this.authenticationNotEnabled = authenticationNotEnabled;
   }
+
+  /** etcd's words when it is given credentials while its authentication is off, lower-case. */
+  private static final String AUTHENTICATION_NOT_ENABLED = "authentication is not enabled";
 
   /**
    * etcd's status code and message, e.g. {@code INVALID_ARGUMENT: etcdserver: request is too
@@ -80,8 +90,7 @@ public final class EtcdRefusedException extends RuntimeException {
    * permissions are at fault, the credentials are ({@link #AUTHENTICATION_NOT_ENABLED_ACTION}).
    */
   public boolean authenticationNotEnabled() {
-    return notPermitted
-        && reason.toLowerCase(Locale.ROOT).contains("authentication is not enabled");
+    return authenticationNotEnabled;
   }
 
   /** The refusal a failed call's cause stands for, or {@code null} when trying again may help. */
@@ -130,15 +139,17 @@ public final class EtcdRefusedException extends RuntimeException {
     // invalid user ID or password". Neither goes away by itself, unlike an expired token
     // (UNAUTHENTICATED "invalid auth token"), which the client renews. jetcd reports a wrong
     // password as UNAUTHENTICATED with etcd's refusal as the cause (read above).
+    // credentials while etcd's auth is off: etcd refuses to authenticate anyone
+    // (FAILED_PRECONDITION,
+    // which jetcd reports as UNAUTHENTICATED with it as the cause, read above), and no retry
+    // changes that
+    boolean authenticationNotEnabled = lower.contains(AUTHENTICATION_NOT_ENABLED);
     boolean notPermitted =
         code == Status.Code.PERMISSION_DENIED
             || lower.contains("authentication failed")
             // no credentials while etcd's auth is on (INVALID_ARGUMENT)
             || lower.contains("user name is empty")
-            // credentials while etcd's auth is off: etcd refuses to authenticate anyone
-            // (FAILED_PRECONDITION, which jetcd reports as UNAUTHENTICATED with it as the cause,
-            // read above), and no retry changes that
-            || lower.contains("authentication is not enabled");
+            || authenticationNotEnabled;
     if (!tooLarge
         && !noSpace
         && !notPermitted
@@ -149,7 +160,8 @@ public final class EtcdRefusedException extends RuntimeException {
     if (reason.length() > MAX_REASON_LENGTH) {
       reason = reason.substring(0, MAX_REASON_LENGTH) + "...";
     }
-    return new EtcdRefusedException(what, reason, tooLarge, notPermitted, cause);
+    return new EtcdRefusedException(
+        what, reason, tooLarge, notPermitted, authenticationNotEnabled, cause);
   }
 
   /**
@@ -160,8 +172,7 @@ public final class EtcdRefusedException extends RuntimeException {
     for (Throwable t : Causes.of(failure.getCause())) {
       String message = t.getMessage();
       String lower = message == null ? "" : message.toLowerCase(Locale.ROOT);
-      if (lower.contains("authentication failed")
-          || lower.contains("authentication is not enabled")) {
+      if (lower.contains("authentication failed") || lower.contains(AUTHENTICATION_NOT_ENABLED)) {
         String description = GrpcStatuses.of(t).getDescription();
         return description != null ? description : message;
       }

@@ -38,20 +38,29 @@ final class EventClient {
     }
   }
 
-  /** The reason {@link #close} is given when the server stops: the stream ends normally. */
-  static final Throwable STOPPED = new IOException("the control plane is stopping");
+  /**
+   * A reason for {@link #close} after which the stream ends normally (the client reconnects), not
+   * with an error: Spring dispatches an error to the error handling, which logs a SEVERE "answering
+   * 500" with a stack trace and tries to write a problem document into the stream. Any other reason
+   * is a failed write: the client went away.
+   */
+  static class NormalEnd extends IOException {
+    NormalEnd(String message) {
+      super(message);
+    }
+  }
 
-  /** The reason {@link #close} is given when the stream reached its age: it ends normally. */
-  static final Throwable EXPIRED = new IOException("the event stream reached its maximum age");
+  /** The reason {@link #close} is given when the server stops. */
+  static final Throwable STOPPED = new NormalEnd("the control plane is stopping");
+
+  /** The reason {@link #close} is given when the stream reached its age. */
+  static final Throwable EXPIRED = new NormalEnd("the event stream reached its maximum age");
 
   /**
-   * The reason {@link #close} is given when the client fell {@link #capacity} events behind: the
-   * stream ends normally too, and the client reconnects. Ended with it as an error, Spring
-   * dispatched it to the error handling, which logged a SEVERE "answering 500" with a stack trace
-   * for every client dropped in a burst of changes, and tried to write a problem document into the
-   * stream.
+   * The reason {@link #close} is given when the client fell {@link #capacity} events behind (a
+   * reader slower than the changes): it reconnects and reads anew, which beats stale events.
    */
-  static final class FellBehind extends IOException {
+  static final class FellBehind extends NormalEnd {
     FellBehind(int capacity) {
       super("the client fell " + capacity + " events behind");
     }
@@ -232,7 +241,7 @@ final class EventClient {
 
   private void complete(Throwable reason) {
     try {
-      if (reason == STOPPED || reason == EXPIRED || reason instanceof FellBehind) {
+      if (reason instanceof NormalEnd) {
         emitter.complete();
       } else {
         emitter.completeWithError(reason);

@@ -68,10 +68,15 @@ class EventsController {
                   + settings.maxClients()
                   + " event streams at once (sluice.events.max-clients); try again later");
     }
+    streamHeaders(response);
+    return emitter;
+  }
+
+  /** The headers of a stream's answer, besides its type: a HEAD's too. */
+  private void streamHeaders(HttpServletResponse response) {
     // a proxy that buffers the stream (nginx does by default) would hold events back
     response.setHeader("X-Accel-Buffering", "no");
     response.setHeader(KEEP_ALIVE_HEADER, String.valueOf(settings.keepAlive().toMillis()));
-    return emitter;
   }
 
   /**
@@ -85,12 +90,10 @@ class EventsController {
       method = RequestMethod.HEAD,
       produces = MediaType.TEXT_EVENT_STREAM_VALUE)
   ResponseEntity<Void> head(
+      HttpServletResponse response,
       @RequestParam(name = "agentStatus", required = false) String agentStatus) {
     FlagParameters.parse("agentStatus", agentStatus, true);
-    return ResponseEntity.ok()
-        .contentType(MediaType.TEXT_EVENT_STREAM)
-        .header("X-Accel-Buffering", "no")
-        .header(KEEP_ALIVE_HEADER, String.valueOf(settings.keepAlive().toMillis()))
-        .build();
+    streamHeaders(response);
+    return ResponseEntity.ok().contentType(MediaType.TEXT_EVENT_STREAM).build();
   }
 }

@@ -226,21 +226,28 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
             + e.reason()
             + ")"
             + (writes ? "; nothing was changed" : "")
-            + (type == ProblemType.PAYLOAD_TOO_LARGE
-                ? ". Make the document smaller, or raise etcd's --max-request-bytes together with"
-                    + " sluice.etcd.max-request-bytes."
-                : e.authenticationNotEnabled()
-                    ? ": etcd refused the control plane's credentials: "
-                        + EtcdRefusedException.AUTHENTICATION_NOT_ENABLED_ACTION
-                        + ". See the server log."
-                    : e.notPermitted()
-                        ? ": etcd refused the control plane's credentials or permissions. The etcd user"
-                            + " it connects as (sluice.etcd.user, or its client certificate's common"
-                            + " name) needs read and write access to every key under its namespace"
-                            + " (sluice.etcd.namespace); trying again will not help until an operator"
-                            + " fixes that. See the server log."
-                        : ". Trying again will not help; see the server log.");
+            + refusalAdvice(e, type);
     return ResponseEntity.status(type.status()).body(problem(type, detail));
+  }
+
+  /** What the answer to etcd's refusal {@code e}, of {@code type}, says to do about it. */
+  private static String refusalAdvice(EtcdRefusedException e, ProblemType type) {
+    if (type == ProblemType.PAYLOAD_TOO_LARGE) {
+      return ". Make the document smaller, or raise etcd's --max-request-bytes together with"
+          + " sluice.etcd.max-request-bytes.";
+    }
+    if (e.authenticationNotEnabled()) {
+      return ": etcd refused the control plane's credentials: "
+          + EtcdRefusedException.AUTHENTICATION_NOT_ENABLED_ACTION
+          + ". See the server log.";
+    }
+    if (e.notPermitted()) {
+      return ": etcd refused the control plane's credentials or permissions. The etcd user it"
+          + " connects as (sluice.etcd.user, or its client certificate's common name) needs read"
+          + " and write access to every key under its namespace (sluice.etcd.namespace); trying"
+          + " again will not help until an operator fixes that. See the server log.";
+    }
+    return ". Trying again will not help; see the server log.";
   }
 
   /**

@@ -34,8 +34,6 @@ import java.lang.ref.WeakReference;
  */
 public final class RequestBodyFailures {
 
-  private static final int MAX_CAUSES = 8;
-
   /** The app's failures, held weakly, found by identity. */
   private static final WeakIdentitySet APP = new WeakIdentitySet();
 
@@ -89,7 +87,7 @@ public final class RequestBodyFailures {
   public static void writerThrew(Throwable error) {
     WeakReference<Throwable> sent = SENT.get();
     Throwable sendFailure = sent == null ? null : sent.get();
-    if (error == null || sendFailure != null && chainHolds(error, sendFailure)) {
+    if (error == null || sendFailure != null && CauseChain.anyMatch(error, t -> t == sendFailure)) {
       return;
     }
     appBodyFailed(error);
@@ -108,29 +106,12 @@ public final class RequestBodyFailures {
     if (!APP.everNoted() && !APP_ONCE.everNoted()) {
       return false;
     }
-    Throwable current = error;
-    for (int depth = 0; current != null && depth < MAX_CAUSES; depth++) {
-      if (APP.contains(current) || (once ? APP_ONCE.remove(current) : APP_ONCE.contains(current))) {
-        return true;
-      }
-      current = current.getCause() == current ? null : current.getCause();
-    }
-    return false;
+    return CauseChain.anyMatch(
+        error, t -> APP.contains(t) || (once ? APP_ONCE.remove(t) : APP_ONCE.contains(t)));
   }
 
   /** How many of the app's failures are held; for tests. */
   static int noted() {
     return APP.size();
-  }
-
-  private static boolean chainHolds(Throwable error, Throwable wanted) {
-    Throwable current = error;
-    for (int depth = 0; current != null && depth < MAX_CAUSES; depth++) {
-      if (current == wanted) {
-        return true;
-      }
-      current = current.getCause() == current ? null : current.getCause();
-    }
-    return false;
   }
 }

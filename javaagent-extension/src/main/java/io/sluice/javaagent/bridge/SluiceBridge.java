@@ -93,18 +93,14 @@ public final class SluiceBridge {
    * its interrupt throws.
    */
   static boolean saysInterrupted(Throwable error) {
-    Throwable current = error;
-    for (int depth = 0; current != null && depth < 8; depth++) {
-      if (current instanceof ClosedByInterruptException
-          || current instanceof SocketException && CLOSED_BY_INTERRUPT.equals(current.getMessage())
-          || current instanceof InterruptedIOException
-              && !(current instanceof SocketTimeoutException)
-              && !isConnectTimeout(current.getClass())) {
-        return true;
-      }
-      current = current.getCause() == current ? null : current.getCause();
-    }
-    return false;
+    return CauseChain.anyMatch(
+        error,
+        t ->
+            t instanceof ClosedByInterruptException
+                || t instanceof SocketException && CLOSED_BY_INTERRUPT.equals(t.getMessage())
+                || t instanceof InterruptedIOException
+                    && !(t instanceof SocketTimeoutException)
+                    && !isConnectTimeout(t.getClass()));
   }
 
   /** The message of the JDK's socket closed by a virtual thread's interrupt. */

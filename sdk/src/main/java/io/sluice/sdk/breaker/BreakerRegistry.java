@@ -421,12 +421,13 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     } catch (RuntimeException | LinkageError e) {
       logOnce(e);
     }
-    if (!breaker.judges(cb, call.trialPeriod())) {
-      // a call out when the breaker opened, ending in a half-open period: no trial call of it
-    } else if (failure != null) {
-      cb.onError(duration, TimeUnit.NANOSECONDS, failure);
-    } else {
-      cb.onSuccess(duration, TimeUnit.NANOSECONDS);
+    // not a call out when the breaker opened, ending in a half-open period: no trial call of it
+    if (breaker.judges(cb, call.trialPeriod())) {
+      if (failure != null) {
+        cb.onError(duration, TimeUnit.NANOSECONDS, failure);
+      } else {
+        cb.onSuccess(duration, TimeUnit.NANOSECONDS);
+      }
     }
     breaker.observeOutcome(cb, duration, failure);
     telemetry.count(
