@@ -6,18 +6,16 @@
 import { call, enc, listOf, saidElsewhere } from './api.js';
 import { fill, h, placeChild, setText, showError } from './dom.js';
 import { pretty, showHidden } from './json-text.js';
+import { ReadOrder } from './read-order.js';
 
 export class DependenciesPanel {
   constructor(root, page) {
     this.root = root;
     this.page = page;
     this.rows = new Map();
-    // reads asked and the newest drawn: an answer that comes after a newer one's is not drawn
-    // (both also on the table body's data attributes, with the refreshes ended, for tests)
-    this.reads = 0;
-    this.readShown = 0;
-    this.refreshes = 0;
     this.tbody = h('tbody');
+    // an answer that comes after a newer one's is not drawn
+    this.reads = new ReadOrder(this.tbody);
     // read out through the page's live region (showError)
     this.error = h('p', { class: 'form-error' });
     this.empty = h('p', { class: 'empty', 'data-test': 'no-dependencies' });
@@ -59,13 +57,7 @@ export class DependenciesPanel {
   }
 
   async refresh() {
-    const read = ++this.reads;
-    this.tbody.dataset.reads = String(read);
-    try {
-      await this.readAndRender(read);
-    } finally {
-      this.tbody.dataset.refreshes = String(++this.refreshes);
-    }
+    await this.reads.run((read) => this.readAndRender(read));
   }
 
   /** Reads the list as read number `read`, and draws it unless a newer read was drawn. */
@@ -87,16 +79,12 @@ export class DependenciesPanel {
       }));
       reports = reportsOf(r.headers);
     } catch (e) {
-      if (read < this.readShown || saidElsewhere(e, this.page)) return;
       // the newest word: an older read answered later neither draws over it nor clears it
-      this.readShown = read;
-      this.tbody.dataset.readShown = String(read);
+      if (saidElsewhere(e, this.page) || !this.reads.shows(read)) return;
       showError(this.error, `Could not load the dependencies: ${e.message}`);
       return;
     }
-    if (read < this.readShown) return;
-    this.readShown = read;
-    this.tbody.dataset.readShown = String(read);
+    if (!this.reads.shows(read)) return;
     showError(this.error, '');
     this.render(rows, reports);
   }

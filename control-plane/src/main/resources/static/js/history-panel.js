@@ -12,6 +12,7 @@ import {
 import { diffLines } from './diff.js';
 import { pretty, showHidden } from './json-text.js';
 import { historyView } from './model.js';
+import { ReadOrder } from './read-order.js';
 import { diffView } from './widgets.js';
 
 export class HistoryPanel {
@@ -19,14 +20,10 @@ export class HistoryPanel {
     this.root = root;
     this.page = page;
     this.loaded = false;
-    // reads of the newest page, numbered: an answer older than the one shown is dropped, or two
-    // changes close together could leave the list at the first one's page (see load)
-    this.newestReads = 0;
-    this.newestShown = 0;
-    // reads of the newest page ended; with those asked, on the table body's data attributes for
-    // tests
-    this.newestEnded = 0;
     this.tbody = h('tbody');
+    // reads of the newest page: an answer older than the one shown is dropped, or two changes
+    // close together could leave the list at the first one's page (see load)
+    this.newestReads = new ReadOrder(this.tbody);
     // read out through the page's live region (showError)
     this.error = h('p', { class: 'form-error' });
     // what became of a rollback that was refused; not cleared by the live reloads of the list. No
@@ -92,8 +89,15 @@ export class HistoryPanel {
 
   /** Loads the newest page (before = null) or the page before a revision, 50 at a time. */
   async load(before) {
-    const read = before == null ? ++this.newestReads : 0;
-    if (before == null) this.tbody.dataset.reads = String(read);
+    if (before == null) {
+      await this.newestReads.run((read) => this.loadPage(null, read));
+    } else {
+      await this.loadPage(before, 0);
+    }
+  }
+
+  /** Loads the page before `before`, or the newest page (null) as read number `read`. */
+  async loadPage(before, read) {
     try {
       // without documents: a page of 50 whole documents (up to 256 KiB each) on every change;
       // Compare reads the one entry it shows (documentOf)
@@ -103,8 +107,7 @@ export class HistoryPanel {
       const r =
         await call('GET', `api/v1/services/${enc(this.page.service)}/rules/history?${query}`);
       if (before == null) {
-        if (read < this.newestShown) return;
-        this.newestShown = read;
+        if (!this.newestReads.shows(read)) return;
       } else if (before !== this.next) {
         // the list was read anew meanwhile (more revisions came than a page holds) and no longer
         // ends where this page begins: appended, it would skip the revisions in between
@@ -137,14 +140,9 @@ export class HistoryPanel {
     } catch (e) {
       // an older page for a list read anew since (see above) is no longer this list's to fail
       if ((before != null && before !== this.next) || saidElsewhere(e, this.page)) return;
-      if (before == null) {
-        // the newest word: an older read answered later neither draws over it nor clears it
-        if (read < this.newestShown) return;
-        this.newestShown = read;
-      }
+      // the newest word: an older read answered later neither draws over it nor clears it
+      if (before == null && !this.newestReads.shows(read)) return;
       showError(this.error, `Could not load the history: ${e.message}`);
-    } finally {
-      if (before == null) this.tbody.dataset.ended = String(++this.newestEnded);
     }
   }
 

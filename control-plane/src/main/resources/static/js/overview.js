@@ -6,6 +6,7 @@ import { call, coalesce, enc, listOf } from './api.js';
 import { fill, h, exactTime, placeChild, setText, showError, timeNode } from './dom.js';
 import { showHidden } from './json-text.js';
 import { historyView, serviceView } from './model.js';
+import { ReadOrder } from './read-order.js';
 import { countChip, rolloutBar, updateCountChip, updateRolloutBar } from './widgets.js';
 
 /** The stream's events that report a change (not `ready`, nor the page's own `reconnected`). */
@@ -90,12 +91,9 @@ export class OverviewPage {
     // Refreshes that a change event (rules, agent) prompted and that drew their answer are counted
     // in the table's data-event-refreshes: the live updates can be told from the 15 s poll's.
     this.eventRefreshes = 0;
-    // reads of the list, numbered: the 15 s timer's read and an event's can cross, and an answer
-    // older than the one shown is dropped rather than put the list back (see refresh); both also
-    // on the table's data attributes, with the refreshes ended, for tests
-    this.reads = 0;
-    this.readShown = 0;
-    this.refreshes = 0;
+    // reads of the list: the 15 s timer's read and an event's can cross, and an answer older than
+    // the one shown is dropped rather than put the list back (see refresh)
+    this.reads = new ReadOrder(this.table);
     this.changeHeard = false;
     this.scheduleRefresh = coalesce(() => {
       const byEvent = this.changeHeard;
@@ -144,13 +142,7 @@ export class OverviewPage {
 
   /** Re-reads the services list; `byEvent`: a change event prompted it. */
   async refresh(byEvent = false) {
-    const read = ++this.reads;
-    this.table.dataset.reads = String(read);
-    try {
-      await this.readAndRender(read, byEvent);
-    } finally {
-      this.table.dataset.refreshes = String(++this.refreshes);
-    }
+    await this.reads.run((read) => this.readAndRender(read, byEvent));
   }
 
   /** Reads the list as read number `read`, and draws it unless a newer read was drawn. */
@@ -160,13 +152,11 @@ export class OverviewPage {
       // of hundreds) is not read here
       const services = listOf((await call('GET', 'api/v1/services')).body, 'services');
       if (this.closed) return;
-      if (read < this.readShown) {
+      if (!this.reads.shows(read)) {
         // a later read is shown, as new as this one or newer: this event's refresh is done
         if (byEvent) this.table.dataset.eventRefreshes = String(++this.eventRefreshes);
         return;
       }
-      this.readShown = read;
-      this.table.dataset.readShown = String(read);
       showError(this.error, '');
       const views = services.map(serviceView);
       // _default first: the fallback document of every service without its own
@@ -176,10 +166,8 @@ export class OverviewPage {
       this.render(views);
       if (byEvent) this.table.dataset.eventRefreshes = String(++this.eventRefreshes);
     } catch (e) {
-      if (this.closed || read < this.readShown) return;
       // the newest word: an older read answered later neither draws over it nor clears it
-      this.readShown = read;
-      this.table.dataset.readShown = String(read);
+      if (this.closed || !this.reads.shows(read)) return;
       showError(this.error, `Could not load services: ${e.message}`);
     }
   }

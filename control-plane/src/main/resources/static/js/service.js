@@ -7,6 +7,7 @@ import { ApiError, call, coalesce, enc, etagRevision, listOf, session } from './
 import { fill, h, sayShownErrors, setText, showError } from './dom.js';
 import { showHidden } from './json-text.js';
 import { agentView } from './model.js';
+import { ReadOrder } from './read-order.js';
 import { countChip, rolloutBar, updateCountChip, updateRolloutBar } from './widgets.js';
 import { RulesPanel } from './rules-panel.js';
 import { HistoryPanel } from './history-panel.js';
@@ -74,20 +75,6 @@ export class ServicePage {
      */
     this.agentsTotal = null;
     this.breakersOpen = null;
-    /**
-     * Reads of the agents asked for, and the one whose answer the page shows: one asked before it
-     * that is answered after it is dropped, or it would take back pages opened meanwhile.
-     */
-    this.agentReads = 0;
-    this.agentReadShown = 0;
-    // reads asked and ended, also on the agents' error line's data attributes, for tests
-    this.agentReadsEnded = 0;
-    /**
-     * The read of the stored rules whose outcome the load error line says (refreshCurrent): an
-     * older read answered later neither clears a newer one's error nor shows its own over a newer
-     * success.
-     */
-    this.loadSaid = 0;
     this.listeners = { current: new Set(), agents: new Set() };
 
     this.bar = rolloutBar();
@@ -112,6 +99,17 @@ export class ServicePage {
     // (every 15 s, every event) read both out again as a new message
     this.loadError = h('p', { class: 'form-error', 'data-test': 'load-error' });
     this.agentsError = h('p', { class: 'form-error', 'data-test': 'agents-load-error' });
+    /**
+     * Reads of the agents: one asked before the one whose answer (or failure) the page shows, and
+     * answered after it, is dropped, or it would take back pages opened meanwhile.
+     */
+    this.agentReads = new ReadOrder(this.agentsError);
+    /**
+     * The reads of the stored rules (refreshCurrent, numbered by `asked`) as their load error line
+     * says them: an older read answered later neither clears a newer one's error nor shows its own
+     * over a newer success.
+     */
+    this.loadReads = new ReadOrder(this.loadError);
     this.defaultNote =
       h('div', { class: 'notice', role: 'note', 'data-test': 'default-only', hidden: true });
     this.unknownNote = h('p', {
@@ -326,9 +324,7 @@ export class ServicePage {
 
   /** Whether the outcome of rules read `asked` is the newest word, and so the one the page says. */
   saysLoadOf(asked) {
-    if (this.closed || asked < this.loadSaid) return false;
-    this.loadSaid = asked;
-    return true;
+    return !this.closed && this.loadReads.shows(asked);
   }
 
   /**
@@ -400,14 +396,18 @@ export class ServicePage {
    * service of thousands of instances would have the page read on every refresh for nothing.
    */
   async refreshAgents() {
-    const read = this.agentReadAsked();
+    await this.agentReads.run((read) => this.readAgentsAnew(read));
+  }
+
+  /** Reads the agents listed and the rollout as read number `read` (see refreshAgents). */
+  async readAgentsAnew(read) {
     try {
       const [agents, rollout] = await Promise.all([
         this.readAgents(this.agentPages * AGENTS_PAGE, null),
         call('GET', `api/v1/services/${enc(this.service)}/rollout?agents=false`)
           .catch(() => null),
       ]);
-      if (this.closed || read < this.agentReadShown) return;
+      if (this.closed || read < this.agentReads.shown) return;
       // A rollout that could not be read (etcd away: the agents still come, from the control
       // plane's memory) leaves the last one read. Without it a service running _default, whose
       // page knows no revision of its own, would show every agent applied against none and its
@@ -416,20 +416,7 @@ export class ServicePage {
       this.showAgents(read, agents.list, agents);
     } catch (e) {
       this.agentsFailed(read, e);
-    } finally {
-      this.agentReadEnded();
     }
-  }
-
-  /** Numbers a new read of the agents (see agentReadShown). */
-  agentReadAsked() {
-    const read = ++this.agentReads;
-    this.agentsError.dataset.reads = String(read);
-    return read;
-  }
-
-  agentReadEnded() {
-    this.agentsError.dataset.ended = String(++this.agentReadsEnded);
   }
 
   /**
@@ -437,8 +424,7 @@ export class ServicePage {
    * older read answered later neither draws over it nor clears it.
    */
   agentsFailed(read, e) {
-    if (this.closed || read < this.agentReadShown) return;
-    this.agentReadShown = read;
+    if (this.closed || !this.agentReads.shows(read)) return;
     showError(this.agentsError, `Could not load the agents: ${e.message}`);
   }
 
@@ -449,12 +435,19 @@ export class ServicePage {
   async showMoreAgents() {
     if (this.agentsAfter == null) return;
     this.agentPages++;
-    const shown = this.agentReadShown;
-    const read = this.agentReadAsked();
+    const shown = this.agentReads.shown;
+    await this.agentReads.run((read) => this.readMoreAgents(read, shown));
+  }
+
+  /**
+   * Reads the next page of agents as read number `read`, the read shown when it was asked being
+   * `shown` (see showMoreAgents).
+   */
+  async readMoreAgents(read, shown) {
     try {
       const more = await this.readAgents(AGENTS_PAGE, this.agentsAfter);
-      if (this.closed || this.agentReadShown > read) return;
-      if (this.agentReadShown !== shown) {
+      if (this.closed || this.agentReads.shown > read) return;
+      if (this.agentReads.shown !== shown) {
         // a refresh asked before the click was drawn meanwhile: its list may not end where this
         // page begins (agents came or went), so the pages opened are read again as one
         await this.refreshAgents();
@@ -463,8 +456,6 @@ export class ServicePage {
       this.showAgents(read, [...this.agents, ...more.list], more);
     } catch (e) {
       this.agentsFailed(read, e);
-    } finally {
-      this.agentReadEnded();
     }
   }
 
@@ -498,7 +489,7 @@ export class ServicePage {
 
   /** Shows `list` as the agents listed, from read number `read` (see agentReads). */
   showAgents(read, list, { next, total, breakersOpen }) {
-    this.agentReadShown = read;
+    this.agentReads.shows(read);
     this.agents = list;
     this.agentsAfter = next;
     // agents that came between two reads of a walk may make the list outnumber the total read

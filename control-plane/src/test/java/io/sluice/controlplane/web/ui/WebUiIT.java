@@ -360,7 +360,7 @@ class WebUiIT {
       storeOrdersDocumentAs(service, 0.3);
       awaitText(error, "Could not load services: made-up outage");
       js("window.__late.release()");
-      awaitEveryReadEnded("table.services", "refreshes");
+      awaitEveryReadEnded("table.services");
       assertThat(browser.findElement(error).getText())
           .isEqualTo("Could not load services: made-up outage");
       js("window.fetch = window.__late.unheld;");
@@ -1168,14 +1168,7 @@ class WebUiIT {
       await("a later read drawn").atMost(BOUND).until(() -> dependenciesRead("readShown") > asked);
       js("window.__late.release()");
       // every read asked has ended, the held one among them
-      await("the held refresh ended")
-          .atMost(BOUND)
-          .until(
-              () ->
-                  (Boolean)
-                      js(
-                          "const d = document.querySelector('table.deps tbody').dataset;"
-                              + " return d.refreshes === d.reads;"));
+      awaitEveryReadEnded("table.deps tbody");
       assertThat(browser.findElements(By.cssSelector("tr[data-target='stale:1']"))).isEmpty();
     } finally {
       js("window.fetch = window.__late.unheld;");
@@ -3969,7 +3962,7 @@ class WebUiIT {
       storeOrdersDocumentAs(service, 0.3);
       awaitText(agentsError, "Could not load the agents: made-up outage");
       js("window.__late.release()");
-      awaitEveryReadEnded("[data-test=agents-load-error]", "ended");
+      awaitEveryReadEnded("[data-test=agents-load-error]");
       assertThat(browser.findElement(agentsError).getText())
           .isEqualTo("Could not load the agents: made-up outage");
     } finally {
@@ -3978,7 +3971,7 @@ class WebUiIT {
 
     click(By.id("tab-history"));
     By history = By.cssSelector("#panel-history tbody");
-    awaitEveryReadEnded("#panel-history tbody", "ended");
+    awaitEveryReadEnded("#panel-history tbody");
     By historyError = By.cssSelector("#panel-history .form-error");
     holdTheFirstReadAndFailTheRest("api/v1/services/" + service + "/rules/history");
     try {
@@ -3989,7 +3982,7 @@ class WebUiIT {
       storeOrdersDocumentAs(service, 0.5);
       awaitText(historyError, "Could not load the history: made-up outage");
       js("window.__late.release()");
-      awaitEveryReadEnded("#panel-history tbody", "ended");
+      awaitEveryReadEnded("#panel-history tbody");
       assertThat(browser.findElement(historyError).getText())
           .isEqualTo("Could not load the history: made-up outage");
       assertThat(browser.findElement(history).findElements(By.tagName("tr"))).isNotEmpty();
@@ -4531,7 +4524,7 @@ class WebUiIT {
     api("DELETE", "/api/v1/services/_default/rules", WRITER_TOKEN, null, Map.of());
     browser.get(baseUrl() + "/#/service/_default/rules");
     awaitText(By.cssSelector("[data-test=template]"), "_default has no rules stored");
-    awaitEveryReadEnded("[data-test=agents-load-error]", "ended");
+    awaitEveryReadEnded("[data-test=agents-load-error]");
     assertThat(js("return document.querySelectorAll('#panel-agents tr[data-instance]').length"))
         .isEqualTo(0L);
     assertThat(browser.findElement(By.cssSelector("[data-test=unknown-service]")).isDisplayed())
@@ -8289,14 +8282,17 @@ class WebUiIT {
   }
 
   /**
-   * Waits until every read that the element at {@code selector} counts (its {@code data-reads}) has
-   * ended (its data attribute {@code ended}).
+   * Waits until every read that the element at {@code selector} counts (a {@code ReadOrder}'s node:
+   * its data attribute {@code reads}) has ended (its {@code ended}).
    */
-  private static void awaitEveryReadEnded(String selector, String ended) {
-    awaitEveryReadEnded(selector, ended, "reads");
+  private static void awaitEveryReadEnded(String selector) {
+    awaitEveryReadEnded(selector, "ended", "reads");
   }
 
-  /** As {@link #awaitEveryReadEnded(String, String)}, with the reads asked in {@code asked}. */
+  /**
+   * Waits until the data attribute {@code ended} of the element at {@code selector} has come up to
+   * its {@code asked}.
+   */
   private static void awaitEveryReadEnded(String selector, String ended, String asked) {
     await("every read counted on " + selector + " ended")
         .atMost(BOUND)
