@@ -442,6 +442,15 @@ export class RulesPanel {
     return this.dirty() || Boolean(this.comment && this.comment.value.trim());
   }
 
+  /**
+   * The stored rules could not be read: an editor that has not read them yet says so in place of
+   * "Reading…", which would promise a read no longer under way (the page says why above it).
+   */
+  readFailed() {
+    if (this.base) return;
+    this.textarea.placeholder = 'The stored rules could not be read: the editor opens once they are.';
+  }
+
   /** Whether the stored rules are still to be read: says so, as nothing can be based on them. */
   notReadYet() {
     if (this.base) return false;

@@ -315,6 +315,7 @@ export class ServicePage {
           showError(this.loadError,
             [`Could not load the rules: ${e.message}`, this.keptDraftNote()]
               .filter(Boolean).join(' '));
+          this.rules.readFailed();
         }
         return;
       }

@@ -2539,6 +2539,53 @@ class ControlPlaneApiIT {
   }
 
   /**
+   * A ticket is spent by the stream it opens, not by requests that open none: a {@code HEAD} of the
+   * stream (it answers for the ticket's holder, and stays single-use for the stream) and a request
+   * refused for its malformed {@code ?agentStatus=} (which used to spend it, so the caller had to
+   * mint another after fixing the URL) leave it good for one stream.
+   */
+  @Test
+  void aTicketIsSpentOnlyByTheStreamItOpens() {
+    ApiClient api = api();
+    String ticket =
+        api.post("/api/v1/events/tickets", READER, null).json().get("ticket").asString();
+
+    ApiClient.Answer head =
+        api.call(
+            "HEAD",
+            "/api/v1/events?ticket=" + ticket,
+            null,
+            null,
+            Map.of("Accept", "text/event-stream"));
+    assertThat(head.status()).isEqualTo(200);
+    assertThat(head.header("Content-Type")).startsWith("text/event-stream");
+    assertThat(
+            api.call(
+                    "HEAD",
+                    "/api/v1/events?ticket=not-a-ticket-at-all",
+                    null,
+                    null,
+                    Map.of("Accept", "text/event-stream"))
+                .status())
+        .isEqualTo(401);
+
+    ApiClient.Answer malformed = api.get("/api/v1/events?agentStatus=maybe&ticket=" + ticket, null);
+    assertThat(malformed.status()).as(malformed.body()).isEqualTo(400);
+    assertThat(malformed.json().get("detail").asString()).contains("agentStatus");
+
+    BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    CompletableFuture<Void> stream = openEvents(api, "ticket=" + ticket, events);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> events.contains("status:200") && events.contains("event:ready"));
+      assertRefusedTicket(api.get("/api/v1/events?ticket=" + ticket, null));
+    } finally {
+      stream.cancel(true);
+    }
+  }
+
+  /**
    * Minting a ticket takes no body: the ticket is for the token in the header, for the configured
    * time. Any body was ignored, so a client asking for something in it ({@code {"ttl": 300}}) got a
    * 200 and a ticket that did not do it. A body with content, of any type, is refused with 415 and
@@ -2625,6 +2672,16 @@ class ControlPlaneApiIT {
     // package-private, as the interceptor that uses it
     try (LogCapture log =
         LogCapture.of(Class.forName("io.sluice.controlplane.security.DeprecatedAccessToken"))) {
+      // a HEAD says so too, as what it is
+      ApiClient.Answer head =
+          api.call(
+              "HEAD",
+              "/api/v1/events?access_token=" + READER,
+              null,
+              null,
+              Map.of("Accept", "text/event-stream"));
+      assertThat(head.status()).isEqualTo(200);
+      assertThat(head.headers().allValues("Deprecation")).containsExactly("@1795910400");
       for (String token : List.of(WRITER, WRITER, ADMIN, WRITER)) {
         HttpResponse<Stream<String>> opened =
             openEventsAndClose(api, "access_token=" + token, null);
@@ -2648,6 +2705,10 @@ class ControlPlaneApiIT {
           .allSatisfy(r -> assertThat(r.getLevel()).isEqualTo(java.util.logging.Level.WARNING));
       assertThat(log.messages())
           .containsExactly(
+              "the token 'reader' sent HEAD /api/v1/events with the deprecated ?access_token=,"
+                  + " which puts the token in URLs and so in proxies' access logs; use a"
+                  + " single-use ticket instead (POST /api/v1/events/tickets, then ?ticket=) or"
+                  + " the Authorization header. Logged once per token",
               "the token 'writer' opened GET /api/v1/events with the deprecated ?access_token=,"
                   + " which puts the token in URLs and so in proxies' access logs; use a"
                   + " single-use ticket instead (POST /api/v1/events/tickets, then ?ticket=) or"
@@ -2656,7 +2717,10 @@ class ControlPlaneApiIT {
                   + " which puts the token in URLs and so in proxies' access logs; use a"
                   + " single-use ticket instead (POST /api/v1/events/tickets, then ?ticket=) or"
                   + " the Authorization header. Logged once per token");
-      assertThat(String.join("\n", log.messages())).doesNotContain(WRITER).doesNotContain(ADMIN);
+      assertThat(String.join("\n", log.messages()))
+          .doesNotContain(WRITER)
+          .doesNotContain(ADMIN)
+          .doesNotContain(READER);
     }
   }
 

@@ -1,10 +1,12 @@
 package io.sluice.controlplane.security;
 
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
+import org.springframework.http.HttpMethod;
 
 /**
  * Says so whenever the event stream is opened with the deprecated {@code ?access_token=}, so that
@@ -40,15 +42,18 @@ final class DeprecatedAccessToken {
 
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
 
-  /** Marks the response to a stream {@code caller} opened with {@code ?access_token=}. */
-  void opened(Caller caller, HttpServletResponse response) {
+  /**
+   * Marks the response to a stream {@code caller} opened with {@code ?access_token=} (or to its
+   * {@code HEAD}).
+   */
+  void opened(Caller caller, HttpServletRequest request, HttpServletResponse response) {
     response.setHeader("Deprecation", DEPRECATION);
     response.addHeader("Link", LINK);
     if (warned.add(caller.name())) {
       LOG.warning(
           "the token '"
               + caller.name()
-              + "' opened GET "
+              + (HttpMethod.HEAD.matches(request.getMethod()) ? "' sent HEAD " : "' opened GET ")
               + TokenInterceptor.EVENTS_PATH
               + " with the deprecated ?"
               + PARAMETER

@@ -118,6 +118,20 @@ final class EventTickets {
     return found != null && now - found.expiresAt() < 0 ? found.caller() : null;
   }
 
+  /**
+   * The caller who minted {@code ticket}, or {@code null} when it is unknown, used or expired,
+   * leaving the ticket as it is: for a request that opens no stream (a {@code HEAD}).
+   */
+  Caller holder(String ticket) {
+    Issued found;
+    long now;
+    synchronized (issued) {
+      found = issued.get(ticket);
+      now = nanoTime.getAsLong();
+    }
+    return found != null && now - found.expiresAt() < 0 ? found.caller() : null;
+  }
+
   /** Tickets kept now, expired ones not yet dropped included; for tests. */
   int outstanding() {
     synchronized (issued) {

@@ -1,10 +1,12 @@
 package io.sluice.controlplane.security;
 
 import io.sluice.controlplane.ApiException;
+import io.sluice.controlplane.FlagParameters;
 import io.sluice.controlplane.ProblemType;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.http.HttpMethod;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
 import org.springframework.web.util.ServletRequestPathUtils;
@@ -117,14 +119,16 @@ final class TokenInterceptor implements HandlerInterceptor {
     }
     request.setAttribute(Caller.ATTRIBUTE, caller);
     if (tokenInUrl) {
-      deprecatedAccessToken.opened(caller, response);
+      deprecatedAccessToken.opened(caller, request, response);
     }
     return true;
   }
 
   /**
-   * The caller a ticket stands for. A ticket looked up is spent, whatever the answer; one sent
-   * together with a token is refused before that, and stays valid.
+   * The caller a ticket stands for. A stream's request spends the ticket it looks up, whatever the
+   * answer; one refused before that (sent together with a token, or with a malformed {@code
+   * ?agentStatus=}, which would only have the caller mint another) and a {@code HEAD}, which opens
+   * no stream, leave it valid.
    */
   private Caller ticketCaller(HttpServletRequest request, String ticket) {
     // two credentials could stand for two callers: say which one counts rather than pick one
@@ -133,7 +137,12 @@ final class TokenInterceptor implements HandlerInterceptor {
           ProblemType.INVALID_REQUEST,
           "the request gives a ticket and a token; send only the ticket (?ticket=)");
     }
-    Caller caller = tickets.redeem(ticket);
+    // the stream's own check of its parameter (EventsController), made before the ticket is spent
+    FlagParameters.parse("agentStatus", request.getParameter("agentStatus"), true);
+    Caller caller =
+        HttpMethod.HEAD.matches(request.getMethod())
+            ? tickets.holder(ticket)
+            : tickets.redeem(ticket);
     if (caller == null) {
       throw new ApiException(ProblemType.UNAUTHORIZED, UNKNOWN_TICKET);
     }
