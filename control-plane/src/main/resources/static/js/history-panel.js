@@ -24,6 +24,8 @@ export class HistoryPanel {
     // reads of the newest page: an answer older than the one shown is dropped, or two changes
     // close together could leave the list at the first one's page (see load)
     this.newestReads = new ReadOrder(this.tbody);
+    /** Whether the newest word on the newest page is a failure (shown in `error`). */
+    this.newestFailed = false;
     // read out through the page's live region (showError)
     this.error = h('p', { class: 'form-error' });
     // what became of a rollback that was refused; not cleared by the live reloads of the list. No
@@ -113,7 +115,9 @@ export class HistoryPanel {
         // ends where this page begins: appended, it would skip the revisions in between
         return;
       }
-      showError(this.error, '');
+      // an older page's answer says nothing of the newest page: its failure stays said
+      if (before == null) this.newestFailed = false;
+      if (!this.newestFailed) showError(this.error, '');
       const page = listOf(r.body, 'history', 'versions').map(historyView);
       const next = r.body && r.body.next != null ? r.body.next : null;
       // History only grows at the top: a new revision keeps the older pages the user opened, as
@@ -142,6 +146,7 @@ export class HistoryPanel {
       if ((before != null && before !== this.next) || saidElsewhere(e, this.page)) return;
       // the newest word: an older read answered later neither draws over it nor clears it
       if (before == null && !this.newestReads.shows(read)) return;
+      if (before == null) this.newestFailed = true;
       showError(this.error, `Could not load the history: ${e.message}`);
     }
   }

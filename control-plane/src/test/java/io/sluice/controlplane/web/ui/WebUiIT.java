@@ -680,6 +680,43 @@ class WebUiIT {
   }
 
   /**
+   * An older history page ("Show older versions") says nothing of the newest page: a failure to
+   * read that one stays said when the older page comes. The older page's answer used to clear it,
+   * so the list looked current while it lacked the newest revisions.
+   */
+  @Test
+  void anOlderHistoryPageLeavesTheNewestPagesErrorSaid() {
+    String service = "history-older-after-error";
+    List<Long> revisions = new ArrayList<>();
+    for (int i = 1; i <= 51; i++) {
+      revisions.add(storeOrdersDocumentAs(service, i / 100.0));
+    }
+    open(WRITER_TOKEN, "/service/" + service + "/history");
+    awaitText(
+        By.cssSelector("tr[data-revision='" + revisions.get(revisions.size() - 1) + "']"), "alice");
+    // the newest page cannot be read from now on; older pages can
+    js(
+        "const unheld = window.__unheld = window.fetch;"
+            + " window.fetch = (input, init = {}) => String(input).includes('/rules/history?')"
+            + "   && !String(input).includes('before=')"
+            + "   ? Promise.reject(new TypeError('Failed to fetch')) : unheld(input, init);");
+    try {
+      storeOrdersDocumentAs(service, 0.9);
+      By error = By.cssSelector("#panel-history .form-error");
+      awaitText(error, "Could not load the history: Failed to fetch");
+      js(
+          "[...document.querySelectorAll('.table-foot button')]"
+              + ".find(b => b.textContent === 'Show older versions').click();");
+      waitFor(By.cssSelector("tr[data-revision='" + revisions.get(0) + "']"));
+      assertThat(browser.findElement(error).getText())
+          .isEqualTo("Could not load the history: Failed to fetch");
+    } finally {
+      js("window.fetch = window.__unheld;");
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * The rule check in the page sees a field named like a member every object has ({@code
    * constructor}, {@code __proto__}) as the unknown field it is, as the control plane does. Before,
    * {@code __proto__} was dropped from the parsed document and {@code constructor} passed for a
