@@ -220,7 +220,7 @@ public final class ConfiguredRules implements AutoCloseable {
       if ((config.usesEtcd() || config.rulesFile() != null)
           && service != null
           && !RuleDocument.isServiceName(service)) {
-        logger.warning(withoutOwnDocument(service, serviceNameOrigin));
+        say(Level.WARNING, withoutOwnDocument(service, serviceNameOrigin));
       }
       if (config.usesEtcd()) {
         startEtcd();
@@ -234,7 +234,8 @@ public final class ConfiguredRules implements AutoCloseable {
         }
       }
     } catch (RuntimeException | LinkageError e) {
-      logger.log(
+      QuietLog.write(
+          logger,
           Level.SEVERE,
           "Sluice could not set up its rule source ("
               + e.getMessage()
@@ -255,13 +256,14 @@ public final class ConfiguredRules implements AutoCloseable {
       etcd = clients.apply(config);
     } catch (EtcdTlsException e) {
       // a configuration mistake: one line, no stack trace
-      logger.warning("Sluice: " + e.getMessage() + "; " + withoutEtcdUntilRestart());
+      say(Level.WARNING, "Sluice: " + e.getMessage() + "; " + withoutEtcdUntilRestart());
       startWithoutEtcd(service);
       return;
     } catch (RuntimeException | LinkageError e) {
       // a LinkageError too: an app with a clashing gRPC, Netty or Vert.x on its class path; the
       // rules file or last-known-good rules still run, as for any other client failure
-      logger.log(
+      QuietLog.write(
+          logger,
           Level.SEVERE,
           "Sluice could not create its etcd client ("
               + e.getMessage()
@@ -277,7 +279,8 @@ public final class ConfiguredRules implements AutoCloseable {
     }
     // said only now that etcd is what runs: without a client the rules file, the last-known-good
     // rules or the defaults run (startWithoutEtcd), and a line said earlier would claim etcd
-    logger.info(
+    say(
+        Level.INFO,
         "Sluice: rules for '"
             + service
             + "' from etcd "
@@ -285,7 +288,8 @@ public final class ConfiguredRules implements AutoCloseable {
             + ", status reported under "
             + config.etcdKeys().agentsPrefix(service));
     if (config.rulesFile() != null) {
-      logger.warning(
+      say(
+          Level.WARNING,
           settingNames.origin(ConfigKeys.RULES_FILE)
               + "="
               + config.rulesFile()
@@ -371,18 +375,18 @@ public final class ConfiguredRules implements AutoCloseable {
         // one that could not be closed to readers is fit to use: the store says so, once
         TemporaryStateDirectory.secure(fallback);
       } catch (UnsafeStateDirectoryException e) {
-        logger.warning(refusedStateDir(e, withoutEtcd));
+        say(Level.WARNING, refusedStateDir(e, withoutEtcd));
         return null;
       } catch (IOException | RuntimeException e) {
         // cannot be created or read: the store's first save names the directory and the key
-        logger.log(Level.FINE, "could not check the state directory " + fallback, e);
+        QuietLog.write(logger, Level.FINE, "could not check the state directory " + fallback, e);
       }
     }
     // said once, at start: the snapshot is only needed at a later start, too late to say it then
     String temporary =
         SluiceConfig.temporaryStateDirNotice(config.stateDir(), systemProperties, stateDirAdvice);
     if (temporary != null) {
-      logger.warning(temporary);
+      say(Level.WARNING, temporary);
     }
     LastKnownGoodStore.Builder store =
         LastKnownGoodStore.builder(config.stateDir())
@@ -422,17 +426,27 @@ public final class ConfiguredRules implements AutoCloseable {
   }
 
   private void publishLastKnownGood(ActiveRules rules) {
-    logger.info(
+    say(
+        Level.INFO,
         "running the last-known-good rules (revision " + rules.revision() + ") without etcd");
     holder.publish(rules);
   }
 
   private void publishUntilCorrected(ActiveRules rules) {
-    logger.info(
+    say(
+        Level.INFO,
         "Sluice: running the last-known-good rules (revision "
             + rules.revision()
             + ") until the configuration refused above is corrected");
     holder.publish(rules);
+  }
+
+  /**
+   * Logs a line however the app's log handlers fail: a line that cannot be said must not stop the
+   * setup it tells of (no rule source, no status, for the whole run).
+   */
+  private static void say(Level level, String line) {
+    QuietLog.write(logger, level, line, null);
   }
 
   private static void closeQuietly(AutoCloseable closeable) {

@@ -21,6 +21,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -91,11 +92,20 @@ public final class FileRuleSource implements RuleSource {
   private volatile Thread thread;
   private volatile WatchService watchService;
 
+  /** Distinct problems of one stretch of failed reads said at most (see unreadable()). */
+  static final int MAX_UNREADABLE_SAID = 4;
+
   // Written by start() before the source's thread starts, then confined to that thread.
   private byte[] lastContent;
   private boolean missingLogged;
   private boolean pollingLogged;
-  private String unreadableLogged;
+
+  /**
+   * The problems said since the last read that worked: a stretch of failed reads whose words change
+   * (a hung mount: the read times out, then the next one is refused while the first still blocks,
+   * then the first ends with an I/O error) says each once, not each change.
+   */
+  private final Set<String> unreadableLogged = new HashSet<>();
 
   /** A failed read, said once per stretch of them (see readFailed()). */
   private final RepeatedFailureLine readFailures = new RepeatedFailureLine(logger);
@@ -509,7 +519,7 @@ public final class FileRuleSource implements RuleSource {
       return; // closed while reading: a closed source publishes nothing
     }
     missingLogged = false;
-    unreadableLogged = null;
+    unreadableLogged.clear();
     if (Arrays.equals(content, lastContent)) {
       return;
     }
@@ -566,10 +576,13 @@ public final class FileRuleSource implements RuleSource {
     }
   }
 
-  /** A directory, no permission...: said once per distinct problem, then retried quietly. */
+  /**
+   * A directory, no permission...: each distinct problem said once per stretch of failed reads (at
+   * most {@value #MAX_UNREADABLE_SAID}), then retried quietly.
+   */
   private void unreadable(Exception e) {
     String problem = e.toString();
-    if (!problem.equals(unreadableLogged)) {
+    if (!unreadableLogged.contains(problem) && unreadableLogged.size() < MAX_UNREADABLE_SAID) {
       if (logQuietly(
           Level.WARNING,
           "cannot read the "
@@ -579,7 +592,7 @@ public final class FileRuleSource implements RuleSource {
               + "; "
               + RejectionLine.stay(builtInDefaultsInForce()),
           null)) {
-        unreadableLogged = problem;
+        unreadableLogged.add(problem);
       }
     } else {
       logQuietly(Level.FINE, "could not read the " + named + "; trying again", e);

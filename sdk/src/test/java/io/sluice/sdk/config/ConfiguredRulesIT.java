@@ -11,6 +11,7 @@ import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.source.EtcdRuleSource;
+import io.sluice.sdk.source.FailingLogLines;
 import io.sluice.sdk.source.LastKnownGoodStore;
 import io.sluice.sdk.status.LeaseExpiry;
 import io.sluice.testing.etcd.EtcdExtension;
@@ -111,6 +112,42 @@ class ConfiguredRulesIT {
                       .getKvs()
                       .isEmpty());
       assertThat(holder.current().revision()).as("the rules stay after close").isEqualTo(revision);
+    }
+  }
+
+  /**
+   * A line the app's log handler cannot write stops nothing: the line that says etcd runs failing
+   * used to end the setup before the rule source and the status reporter existed, so the defaults
+   * ran for the whole run with etcd healthy.
+   */
+  @Test
+  void aFailingLogHandlerLeavesTheSourceAndStatusRunning() throws Exception {
+    SluiceConfig config =
+        SluiceConfig.fromProperties(
+            Map.of(
+                    "sluice.etcd.endpoints",
+                    etcd.endpoint(),
+                    "sluice.etcd.namespace",
+                    "/failing-lines",
+                    "sluice.state.dir",
+                    stateDir.toString(),
+                    "otel.service.name",
+                    "checkout")
+                ::get);
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("checkout"));
+    try (FailingLogLines failing =
+            FailingLogLines.once(ConfiguredRules.class, "Sluice: rules for");
+        ConfiguredRules live =
+            ConfiguredRules.builder(config, holder).instanceId("agent-1").build()) {
+      live.start();
+      assertThat(live.awaitStarted(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+      assertThat(failing.failed()).isEqualTo(1);
+      assertThat(live.source()).isInstanceOf(EtcdRuleSource.class);
+      assertThat(live.statusReporter()).isNotNull();
+      long revision =
+          etcd.server()
+              .put(new EtcdKeys("/failing-lines").rules("checkout"), document("checkout", 0.5));
+      await().atMost(AWAIT).until(() -> holder.current().revision() == revision);
     }
   }
 

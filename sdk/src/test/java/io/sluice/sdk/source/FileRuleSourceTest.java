@@ -1096,6 +1096,42 @@ class FileRuleSourceTest {
   }
 
   /**
+   * A stretch of failed reads whose words change (a hung mount: the read times out, the next is
+   * refused while it still blocks, and so on) says each problem once, not at each change of words
+   * (it used to, for as long as the mount hung); a read that works ends the stretch.
+   */
+  @Test
+  void alternatingReadProblemsAreEachSaidOncePerStretch() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.2));
+    AtomicBoolean failing = new AtomicBoolean(true);
+    AtomicInteger failures = new AtomicInteger();
+    try (LogCapture log = LogCapture.of(FileRuleSource.class)) {
+      start(
+          file,
+          new CopyOnWriteArrayList<>(),
+          f -> {
+            if (failing.get()) {
+              throw new IOException(failures.incrementAndGet() % 2 == 0 ? "timed out" : "blocked");
+            }
+            return RegularFiles.readAtMost(f, RuleCodec.MAX_DOCUMENT_BYTES);
+          },
+          Duration.ofMillis(20));
+      await().atMost(Duration.ofSeconds(10)).until(() -> failures.get() >= 8);
+      assertThat(log.warnings()).filteredOn(m -> m.startsWith("cannot read")).hasSize(2);
+
+      failing.set(false);
+      awaitRatio(0.2);
+      int before = failures.get();
+      failing.set(true);
+      await().atMost(Duration.ofSeconds(10)).until(() -> failures.get() >= before + 4);
+      assertThat(log.warnings())
+          .as("a new stretch says its problems again")
+          .filteredOn(m -> m.startsWith("cannot read"))
+          .hasSize(4);
+    }
+  }
+
+  /**
    * A file this JVM may not read (the tests run as root, so the reader refuses it as the file
    * system does) is said in one parenthesis, the setting's, with the problem after a colon: before,
    * {@code cannot read the rules file /x (environment variable SLUICE_RULES_FILE)
