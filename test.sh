@@ -222,6 +222,17 @@ if [[ -n $missing ]]; then
   fi
 fi
 
+# The web UI test looks in /usr/bin unless told: a browser found on PATH elsewhere (Ubuntu's snap
+# Chromium in /snap/bin, a ChromeDriver in /usr/local/bin) is the one it is told of.
+browser_paths=()
+if ((!chromium_given)) && [[ ! -x /usr/bin/chromium ]]; then
+  browser_paths+=("-Dsluice.test.chromium=$(command -v chromium)")
+fi
+if ((!driver_given)) && [[ ! -x /usr/bin/chromedriver ]]; then
+  browser_paths+=("-Dwebdriver.chrome.driver=$(command -v chromedriver)")
+fi
+
 # jansi.noreset, as above: no ESC[0m resets in the build's log
 export MAVEN_OPTS="${MAVEN_OPTS:-} -Djansi.noreset=true"
-exec mvn -B verify ${second_jdk[@]+"${second_jdk[@]}"} ${1+"$@"}
+exec mvn -B verify ${second_jdk[@]+"${second_jdk[@]}"} ${browser_paths[@]+"${browser_paths[@]}"} \
+  ${1+"$@"}

@@ -4,7 +4,7 @@
 # of main to the exit. Three ways: the plain upstream agent, the Sluice agent with a rules file, and
 # the Sluice agent with a local etcd it starts itself (whether its status key is in etcd a second
 # before main ends is shown: 1 when the agent's start was done by then). Medians over RUNS runs per mode, the modes interleaved.
-# Needs `mvn -B -o -q package -pl javaagent-extension,benchmarks -am -DskipTests` from the root.
+# Needs `mvn -B -q package -pl javaagent-extension,benchmarks -am -DskipTests` from the root.
 # Usage: ./measure-agent-cpu.sh [runs per mode] [stay ms] [sluice agent jar]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -20,7 +20,7 @@ for tool in java javac etcd curl; do
 done
 [[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (Debian: apt-get install time)"
 [[ -f $PLAIN && -f $SLUICE ]] || die "$SLUICE and $PLAIN are not both built yet; run from the root:
-  mvn -B -o -q package -pl javaagent-extension,benchmarks -am -DskipTests"
+  mvn -B -q package -pl javaagent-extension,benchmarks -am -DskipTests"
 WORK=$(mktemp -d)
 PORT=$((20000 + RANDOM % 20000))
 etcd --name measure --data-dir "$WORK/etcd" --listen-client-urls "http://127.0.0.1:$PORT" \
