@@ -13,6 +13,7 @@ import io.sluice.rules.CompiledRules;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.FirstFailureLog;
+import io.sluice.sdk.QuietLog;
 import io.sluice.sdk.propagation.B3Deferral;
 import io.sluice.sdk.propagation.B3Deny;
 import java.lang.ref.WeakReference;
@@ -60,7 +61,7 @@ final class RuleBasedSampler implements Sampler {
   RuleBasedSampler(ActiveRulesHolder holder, Clock clock) {
     this.holder = holder;
     this.clock = clock;
-    this.state = new SamplerState(holder.current(), null, clock);
+    this.state = firstState(holder.current());
     holder.addListener(new Refresher(this, holder));
     // a snapshot published between the first build and the listener's registration is told to no
     // listener of this sampler, and decisions do not look for one: catch up with it here
@@ -175,6 +176,28 @@ final class RuleBasedSampler implements Sampler {
     }
     state = next;
     return next;
+  }
+
+  /**
+   * The state for the snapshot in force when the sampler is made; for one it cannot sample by
+   * (built in code past validation, as {@link #refresh} keeps out later), the built-in defaults'
+   * until rules it can use are published: building a tracer provider must not throw for it either.
+   */
+  private SamplerState firstState(ActiveRules rules) {
+    try {
+      return new SamplerState(rules, null, clock);
+    } catch (RuntimeException | LinkageError e) {
+      unusable = rules;
+      ActiveRules defaults = ActiveRules.defaults(rules.document().service());
+      QuietLog.write(
+          logger,
+          Level.WARNING,
+          "cannot sample by the rules of revision "
+              + rules.revision()
+              + "; the sampler runs the built-in defaults until rules it can use are published",
+          e);
+      return new SamplerState(defaults, null, clock);
+    }
   }
 
   @Override

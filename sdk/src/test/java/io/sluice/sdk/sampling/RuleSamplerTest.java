@@ -766,6 +766,27 @@ class RuleSamplerTest {
   }
 
   /**
+   * A holder whose first snapshot the sampler cannot build (made in code, past validation) does not
+   * make the sampler's creation throw, as it used to: it samples by the built-in defaults until
+   * rules it can use are published.
+   */
+  @Test
+  void aFirstSnapshotTheSamplerCannotBuildLeavesTheDefaultsInForce() {
+    ActiveRulesHolder holder =
+        new ActiveRulesHolder(
+            rules(
+                4, new SamplingPolicy(0.0, true, List.of(rule("bad", SpanMatch.ANY, 2.0, null)))));
+    Sampler sampler = RuleSampler.create(holder, clock);
+    assertThat(sample(sampler, "x").getDecision())
+        .as("the built-in defaults keep everything")
+        .isEqualTo(SamplingDecision.RECORD_AND_SAMPLE);
+    assertThat(sampler.getDescription()).contains("revision=0");
+    holder.publish(rules(5, new SamplingPolicy(0.0, true, List.of())));
+    assertThat(sample(sampler, "x").getDecision()).isEqualTo(SamplingDecision.DROP);
+    assertThat(sampler.getDescription()).contains("revision=5");
+  }
+
+  /**
    * A span started while a rules change is being told decides by the rules in force until the
    * sampler's listener has built the new ones: no rule is compiled on a request thread, and no span
    * start waits for a lock while one is. Here a listener told before the sampler's is slow (as a
