@@ -72,7 +72,9 @@ final class OwnDecision implements SamplingResult {
       if (end < 0) {
         end = ot.length();
       }
-      String member = ot.substring(start, end);
+      // stripped: a value W3C allows may hold spaces that ot's grammar does not, and the value
+      // put back may not end with one (OpenTelemetry would ignore the put, losing rv)
+      String member = ot.substring(start, end).strip();
       if (!member.startsWith("th:") && !member.isEmpty()) {
         if (out.length() > 0) {
           out.append(';');

@@ -584,6 +584,11 @@ class RuleSamplerTest {
     assertThat(OwnDecision.DROP.getUpdatedTraceState(middle).get("ot")).isEqualTo("foo:bar;rv:01");
     TraceState thLike = TraceState.builder().put("ot", "rv:01;xth:8").build();
     assertThat(OwnDecision.DROP.getUpdatedTraceState(thLike)).isSameAs(thLike);
+    // a space before the separator (outside ot's grammar, inside W3C's value): the rest is kept
+    // without it, which W3C's value may not end with (OpenTelemetry ignored the put: rv was lost)
+    TraceState spaced = TraceState.builder().put("ot", "rv:abcdefabcdefab ;th:8").build();
+    assertThat(OwnDecision.DROP.getUpdatedTraceState(spaced).get("ot"))
+        .isEqualTo("rv:abcdefabcdefab");
   }
 
   /**
