@@ -199,6 +199,37 @@ class ControlPlaneApiIT {
     assertThat(paged).containsExactlyElementsOf(expected);
   }
 
+  /**
+   * Keys written around the API under a service's history prefix that sort above every revision key
+   * (letters after digits) are not read as the newest entries: they filled the first page, which
+   * then held only the journal's newest entry and no next page, hiding the rest of the history.
+   */
+  @Test
+  void strayKeysAboveTheRevisionsDoNotHideTheHistory() throws Exception {
+    ApiClient api = api();
+    String path = "/api/v1/services/stray-history-keys/rules";
+    List<Long> written = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      written.add(
+          api.put(path, WRITER, document(null, 0.1 * (i + 1), "r" + i), Map.of())
+              .json()
+              .get("revision")
+              .asLong());
+    }
+    for (int i = 0; i < 3; i++) {
+      jetcd
+          .getKVClient()
+          .put(
+              ByteSequence.from(
+                  "/sluice/v1/history/stray-history-keys/notes-" + i, StandardCharsets.UTF_8),
+              ByteSequence.from("a note", StandardCharsets.UTF_8))
+          .get(5, TimeUnit.SECONDS);
+    }
+    JsonNode page = api.get(path + "/history?limit=2", READER).json();
+    assertThat(historyRevisions(page)).containsExactly(written.get(2), written.get(1));
+    assertThat(page.get("next").asLong()).isEqualTo(written.get(1));
+  }
+
   @Test
   void anEntryANewerControlPlaneWroteIsLeftOutOfTheHistoryAndStopsNoWrite() throws Exception {
     ApiClient api = api();
@@ -1315,6 +1346,18 @@ class ControlPlaneApiIT {
     assertThat(unprotected.json().get("type").asString())
         .isEqualTo("urn:sluice:problem:stored-document-invalid");
     assertThat(unprotected.json().get("namedService").asString()).isEqualTo("misplaced-b");
+    // a status the OpenAPI document declares for it, as for the dry run
+    assertThat(
+            api.get("/api/v1/openapi.json", null)
+                .json()
+                .get("paths")
+                .get("/api/v1/services/{service}/unprotected")
+                .get("get")
+                .get("responses")
+                .get("409")
+                .get("description")
+                .asString())
+        .startsWith("stored-document-invalid");
     etcd.server().put("/sluice/v1/rules/misplaced-c", "{\"schemaVersion\": 1, \"sampling\": 7}");
     ApiClient.Answer invalid = api.get("/api/v1/services/misplaced-c/unprotected", READER);
     assertThat(invalid.status()).as(invalid.body()).isEqualTo(409);

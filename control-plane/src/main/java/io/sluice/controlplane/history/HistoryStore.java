@@ -105,9 +105,15 @@ public final class HistoryStore {
     String prefix = etcd.keys().historyPrefix(service);
     // one more than the page, to know whether there is a next one; read in pages of their own, as
     // entries hold whole documents
+    // The first page ends above the highest revision key, not at the prefix's end: keys written
+    // around the API that sort above every revision ("notes", a backup tool's) would fill it, and
+    // the service would look as if it had almost no history.
     EtcdGateway.Range read =
         etcd.getPrefixDescending(
-            prefix, before == null ? null : etcd.keys().history(service, before), limit + 1L);
+            prefix,
+            etcd.keys().history(service, before == null ? Long.MAX_VALUE : before)
+                + (before == null ? "\0" : ""),
+            limit + 1L);
     // the journal as of the range: a change committed since is in neither
     Optional<HistoryEntry> journal = journal(service, read.revision());
     List<HistoryEntry> entries = new ArrayList<>();
