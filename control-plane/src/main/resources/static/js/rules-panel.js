@@ -448,7 +448,8 @@ export class RulesPanel {
    */
   readFailed() {
     if (this.base) return;
-    this.textarea.placeholder = 'The stored rules could not be read: the editor opens once they are.';
+    this.textarea.placeholder =
+      'The stored rules could not be read: the editor opens once they are.';
   }
 
   /** Whether the stored rules are still to be read: says so, as nothing can be based on them. */
