@@ -4,6 +4,8 @@ import io.sluice.javaagent.bridge.SluiceBridge;
 import io.sluice.javaagent.instrumentation.jdkhttp.JdkHttpAnswers;
 import io.sluice.sdk.breaker.CallGuard;
 import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Sets the bridge's hooks. Kept apart from every class that runs before the bridge is on the
@@ -11,10 +13,25 @@ import java.util.function.Supplier;
  */
 final class BridgeHooks {
 
+  private static final Logger logger = Logger.getLogger(BridgeHooks.class.getName());
+
   private BridgeHooks() {}
 
+  /**
+   * Connects the breakers to every client, then the JDK client's rejected answers on their own: a
+   * runtime without the {@code java.net.http} module (a jlink image, a modular app that does not
+   * require it) cannot link {@link JdkHttpAnswers}, and that must cost only the client it lacks.
+   * Linked first, it left every other client unguarded.
+   */
   static void connect(Supplier<CallGuard> guard) {
-    SluiceBridge.jdkHttp = new JdkHttpAnswers();
     SluiceBridge.starter = new GuardedCallStarter(guard);
+    try {
+      SluiceBridge.jdkHttp = new JdkHttpAnswers();
+    } catch (LinkageError e) {
+      logger.log(
+          Level.FINE,
+          "no JDK HTTP client in this runtime (" + e + "); the other clients are guarded",
+          e);
+    }
   }
 }
