@@ -161,14 +161,7 @@ class ControlPlaneApiIT {
   void anUnreadableHistoryEntryDoesNotEndPagingThroughTheEntriesBelowIt() throws Exception {
     ApiClient api = api();
     String path = "/api/v1/services/paged-past-unreadable/rules";
-    List<Long> written = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
-      written.add(
-          api.put(path, WRITER, document(null, 0.1 * (i + 1), "r" + i), Map.of())
-              .json()
-              .get("revision")
-              .asLong());
-    }
+    List<Long> written = writeVersions(api, path, 5);
     long unreadable = written.get(2);
     jetcd
         .getKVClient()
@@ -208,14 +201,7 @@ class ControlPlaneApiIT {
   void strayKeysAboveTheRevisionsDoNotHideTheHistory() throws Exception {
     ApiClient api = api();
     String path = "/api/v1/services/stray-history-keys/rules";
-    List<Long> written = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      written.add(
-          api.put(path, WRITER, document(null, 0.1 * (i + 1), "r" + i), Map.of())
-              .json()
-              .get("revision")
-              .asLong());
-    }
+    List<Long> written = writeVersions(api, path, 3);
     for (int i = 0; i < 3; i++) {
       jetcd
           .getKVClient()
@@ -5407,6 +5393,19 @@ class ControlPlaneApiIT {
 
   static ByteSequence bytes(String s) {
     return ByteSequence.from(s, StandardCharsets.UTF_8);
+  }
+
+  /** Stores {@code count} versions of the rules at {@code path}; their revisions, oldest first. */
+  private static List<Long> writeVersions(ApiClient api, String path, int count) {
+    List<Long> written = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      written.add(
+          api.put(path, WRITER, document(null, 0.1 * (i + 1), "r" + i), Map.of())
+              .json()
+              .get("revision")
+              .asLong());
+    }
+    return written;
   }
 
   private static List<Long> historyRevisions(JsonNode page) {

@@ -115,7 +115,7 @@ final class EventTickets {
         }
       }
     }
-    return found != null && now - found.expiresAt() < 0 ? found.caller() : null;
+    return liveCaller(found, now);
   }
 
   /**
@@ -129,6 +129,11 @@ final class EventTickets {
       found = issued.get(ticket);
       now = nanoTime.getAsLong();
     }
+    return liveCaller(found, now);
+  }
+
+  /** The caller of a ticket found, if it had not expired at {@code now}; else null. */
+  private static Caller liveCaller(Issued found, long now) {
     return found != null && now - found.expiresAt() < 0 ? found.caller() : null;
   }
 
