@@ -5,6 +5,7 @@ import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.autoconfigure.ResourceConfiguration;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.resources.Resource;
+import io.sluice.javaagent.instrumentation.BreakerInstrumentationModule;
 import io.sluice.rules.OneLineText;
 import io.sluice.rules.RuleDocument;
 import io.sluice.sdk.ActiveRules;
@@ -131,6 +132,8 @@ final class SluiceAgent {
 
   void bridgeInstalled(boolean installed) {
     this.bridgeInstalled = installed;
+    // the breaker modules' advice calls the bridge: without it, no advice is woven in
+    BreakerInstrumentationModule.bridgeInPlace(installed);
   }
 
   /**

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,6 +66,42 @@ class StockAgentIT {
             .as("no breaker: every call reached the server")
             .isEqualTo(10);
         assertThat(downstream.lastHeader("X-B3-TraceId")).as("propagation stays on").isNotBlank();
+      }
+    }
+  }
+
+  /**
+   * Where the bridge cannot be put on the bootstrap path (here no temporary directory to write it
+   * to), the breakers are off, and so is their advice: calls go out as without Sluice. The advice
+   * was still woven in, and every guarded call and pool lease threw and swallowed a {@code
+   * NoClassDefFoundError} for the missing bridge, for the life of the JVM.
+   */
+  @Test
+  void withoutTheBridgeNoAdviceRunsAndCallsGoOutAsWithoutSluice() throws Exception {
+    try (Downstream downstream = Downstream.start()) {
+      Map<String, String> properties = withRules("it-no-bridge", downstream);
+      properties.put("otel.javaagent.extensions", extensionJar());
+      properties.put("java.io.tmpdir", dir.resolve("missing").toString());
+      try (AgentApp app =
+          AgentApp.startWithJvmArguments(
+              upstreamAgentJar(), properties, List.of("-Xlog:exceptions=info"))) {
+        await("the rules file is applied")
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> app.log().contains("applied the rules file"));
+        downstream.answer(500);
+        for (int i = 0; i < 10; i++) {
+          AppAnswer answer = app.call("jdk", "GET", downstream.url("/stock/a"), Map.of());
+          assertThat(answer.status()).as("call %d: %s", i, answer.error()).isEqualTo(500);
+        }
+        assertThat(app.log()).contains("circuit breakers are off");
+        // (the installer's own look for the bridge, a ClassNotFoundException at start, is fine)
+        assertThat(
+                app.log()
+                    .lines()
+                    .filter(l -> l.contains("NoClassDefFoundError"))
+                    .filter(l -> l.contains("io/sluice/javaagent/bridge")))
+            .as("no advice looked for the missing bridge")
+            .isEmpty();
       }
     }
   }

@@ -11,8 +11,8 @@ import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
-import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.sluice.javaagent.instrumentation.BreakerInstrumentationModule;
 import io.sluice.javaagent.instrumentation.poolwait.PoolLeaseInstrumentation;
 import io.sluice.javaagent.instrumentation.requestbody.RequestBodyInstrumentations;
 import java.io.OutputStream;
@@ -22,7 +22,7 @@ import java.util.List;
  * Circuit breakers for Apache HttpClient 5 (classic), which tell the app's request entity failing
  * from the target failing.
  */
-public final class ApacheHttpClientInstrumentationModule extends InstrumentationModule {
+public final class ApacheHttpClientInstrumentationModule extends BreakerInstrumentationModule {
 
   public ApacheHttpClientInstrumentationModule() {
     super("sluice-apache-httpclient", "sluice-apache-httpclient-5", "sluice-http-client-breakers");

@@ -11,8 +11,8 @@ import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
-import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.sluice.javaagent.instrumentation.BreakerInstrumentationModule;
 import io.sluice.javaagent.instrumentation.poolwait.PoolLeaseInstrumentation;
 import io.sluice.javaagent.instrumentation.requestbody.RequestBodyInstrumentations;
 import java.io.OutputStream;
@@ -28,7 +28,7 @@ import java.util.List;
  * response of mode {@code response} is a helper the agent injects into the app's class loader
  * (copied there: it holds no state).
  */
-public final class ApacheHttpClient4InstrumentationModule extends InstrumentationModule {
+public final class ApacheHttpClient4InstrumentationModule extends BreakerInstrumentationModule {
 
   public ApacheHttpClient4InstrumentationModule() {
     super("sluice-apache-httpclient", "sluice-apache-httpclient-4", "sluice-http-client-breakers");

@@ -1,8 +1,8 @@
 package io.sluice.javaagent.instrumentation.httpurlconnection;
 
-import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.internal.ExperimentalInstrumentationModule;
+import io.sluice.javaagent.instrumentation.BreakerInstrumentationModule;
 import java.util.List;
 import java.util.function.BiConsumer;
 
@@ -18,7 +18,7 @@ import java.util.function.BiConsumer;
  * must (see {@code VertxHttpClientInstrumentationModule}). The connection classes are in {@code
  * java.base}, so the helper is injected into the bootstrap loader, next to the bridge.
  */
-public final class HttpUrlConnectionInstrumentationModule extends InstrumentationModule
+public final class HttpUrlConnectionInstrumentationModule extends BreakerInstrumentationModule
     implements ExperimentalInstrumentationModule {
 
   public HttpUrlConnectionInstrumentationModule() {

@@ -1,7 +1,7 @@
 package io.sluice.javaagent.instrumentation.jdkhttp;
 
-import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.sluice.javaagent.instrumentation.BreakerInstrumentationModule;
 import java.util.List;
 
 /**
@@ -11,7 +11,7 @@ import java.util.List;
  * <p>The advice of both {@code sendAsync} layouts calls {@link JdkHttpCalls}, a helper the agent
  * injects into the loader of {@code java.net.http} (the platform loader).
  */
-public final class JdkHttpClientInstrumentationModule extends InstrumentationModule {
+public final class JdkHttpClientInstrumentationModule extends BreakerInstrumentationModule {
 
   public JdkHttpClientInstrumentationModule() {
     super("sluice-java-http-client", "sluice-http-client-breakers");

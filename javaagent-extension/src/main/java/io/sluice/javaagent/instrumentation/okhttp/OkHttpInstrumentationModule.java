@@ -12,8 +12,8 @@ import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
-import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.sluice.javaagent.instrumentation.BreakerInstrumentationModule;
 import io.sluice.javaagent.instrumentation.requestbody.RequestBodyInstrumentations;
 import java.util.List;
 import net.bytebuddy.matcher.ElementMatcher;
@@ -22,7 +22,7 @@ import net.bytebuddy.matcher.ElementMatcher;
  * Circuit breakers for OkHttp 3.12 to 5 ({@code Call#execute} and {@code Call#enqueue}), which tell
  * the app's request body failing from the target failing.
  */
-public final class OkHttpInstrumentationModule extends InstrumentationModule {
+public final class OkHttpInstrumentationModule extends BreakerInstrumentationModule {
 
   public OkHttpInstrumentationModule() {
     super("sluice-okhttp", "sluice-okhttp-4", "sluice-http-client-breakers");

@@ -2,8 +2,8 @@ package io.sluice.javaagent.instrumentation.reactornetty;
 
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 
-import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.sluice.javaagent.instrumentation.BreakerInstrumentationModule;
 import java.util.List;
 import net.bytebuddy.matcher.ElementMatcher;
 
@@ -15,7 +15,7 @@ import net.bytebuddy.matcher.ElementMatcher;
  * pom): their advice and helpers are inlined into, or injected next to, the app's Reactor Netty and
  * name its {@code io.netty} types, not the relocated copy the extension's etcd client uses.
  */
-public final class ReactorNettyInstrumentationModule extends InstrumentationModule {
+public final class ReactorNettyInstrumentationModule extends BreakerInstrumentationModule {
 
   public ReactorNettyInstrumentationModule() {
     super("sluice-reactor-netty", "sluice-reactor-netty-1", "sluice-http-client-breakers");

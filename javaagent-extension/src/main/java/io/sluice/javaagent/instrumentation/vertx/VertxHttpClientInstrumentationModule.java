@@ -2,9 +2,9 @@ package io.sluice.javaagent.instrumentation.vertx;
 
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 
-import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.internal.ExperimentalInstrumentationModule;
+import io.sluice.javaagent.instrumentation.BreakerInstrumentationModule;
 import java.util.List;
 import java.util.function.BiConsumer;
 import net.bytebuddy.matcher.ElementMatcher;
@@ -24,7 +24,7 @@ import net.bytebuddy.matcher.ElementMatcher;
  * ExperimentalInstrumentationModule#registerVirtualFields} (the extension API's way, in an {@code
  * internal} package; without it {@code VirtualField#find} throws "VirtualField not found").
  */
-public final class VertxHttpClientInstrumentationModule extends InstrumentationModule
+public final class VertxHttpClientInstrumentationModule extends BreakerInstrumentationModule
     implements ExperimentalInstrumentationModule {
 
   public VertxHttpClientInstrumentationModule() {
