@@ -28,9 +28,14 @@ final class BridgeHooks {
     try {
       SluiceBridge.jdkHttp = new JdkHttpAnswers();
     } catch (LinkageError e) {
+      boolean missing = ModuleLayer.boot().findModule("java.net.http").isEmpty();
       logger.log(
-          Level.FINE,
-          "no JDK HTTP client in this runtime (" + e + "); the other clients are guarded",
+          missing ? Level.FINE : Level.WARNING,
+          (missing
+                  ? "no JDK HTTP client in this runtime ("
+                  : "Sluice could not link its JDK HTTP client answers (")
+              + e
+              + "); the other clients are guarded, the JDK client's rejected calls go out",
           e);
     }
   }

@@ -89,7 +89,7 @@ public final class HistoryRetention {
     }
     // the keys of revisions 0 to Long.MAX_VALUE, and what sorts between them
     ByteSequence from = EtcdGateway.bytes(etcd.keys().history(service, 0));
-    ByteSequence end = EtcdGateway.bytes(etcd.keys().history(service, Long.MAX_VALUE) + "\0");
+    ByteSequence end = EtcdGateway.bytes(HistoryStore.revisionsEnd(etcd.keys(), service));
     GetResponse counted =
         etcd.await(
             etcd.kv().get(from, GetOption.builder().withRange(end).withCountOnly(true).build()),

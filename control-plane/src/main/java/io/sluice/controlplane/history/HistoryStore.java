@@ -10,6 +10,7 @@ import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.etcd.EtcdGateway;
 import io.sluice.controlplane.etcd.EtcdUnavailableException;
 import io.sluice.rules.OneLineText;
+import io.sluice.rules.wire.EtcdKeys;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -111,8 +112,9 @@ public final class HistoryStore {
     EtcdGateway.Range read =
         etcd.getPrefixDescending(
             prefix,
-            etcd.keys().history(service, before == null ? Long.MAX_VALUE : before)
-                + (before == null ? "\0" : ""),
+            before == null
+                ? revisionsEnd(etcd.keys(), service)
+                : etcd.keys().history(service, before),
             limit + 1L);
     // the journal as of the range: a change committed since is in neither
     Optional<HistoryEntry> journal = journal(service, read.revision());
@@ -139,6 +141,14 @@ public final class HistoryStore {
       next = java.util.Collections.min(seen);
     }
     return new HistoryPage<>(page, next);
+  }
+
+  /**
+   * The key just above {@code service}'s highest possible revision key: the end (exclusive) of its
+   * revision keys, which leaves out what else sorts under its prefix (keys written around the API).
+   */
+  static String revisionsEnd(EtcdKeys keys, String service) {
+    return keys.history(service, Long.MAX_VALUE) + "\0";
   }
 
   /**

@@ -49,11 +49,13 @@ final class DeprecatedAccessToken {
   void opened(Caller caller, HttpServletRequest request, HttpServletResponse response) {
     response.setHeader("Deprecation", DEPRECATION);
     response.addHeader("Link", LINK);
-    if (warned.add(caller.name())) {
+    boolean head = HttpMethod.HEAD.matches(request.getMethod());
+    // per method: an uptime monitor's HEAD must not use up the line about the token's streams
+    if (warned.add(caller.name() + (head ? " HEAD" : " GET"))) {
       LOG.warning(
           "the token '"
               + caller.name()
-              + (HttpMethod.HEAD.matches(request.getMethod()) ? "' sent HEAD " : "' opened GET ")
+              + (head ? "' sent HEAD " : "' opened GET ")
               + TokenInterceptor.EVENTS_PATH
               + " with the deprecated ?"
               + PARAMETER

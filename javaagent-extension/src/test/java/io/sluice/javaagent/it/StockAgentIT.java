@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The two other ways the agent is run that the client suites do not cover: the extension jar on the
@@ -74,13 +76,19 @@ class StockAgentIT {
    * Where the bridge cannot be put on the bootstrap path (here no temporary directory to write it
    * to), the breakers are off, and so is their advice: calls go out as without Sluice. The advice
    * was still woven in, and every guarded call and pool lease threw and swallowed a {@code
-   * NoClassDefFoundError} for the missing bridge, for the life of the JVM.
+   * NoClassDefFoundError} for the missing bridge, for the life of the JVM. Also with the breakers
+   * enabled by name, which overrides a module's default.
    */
-  @Test
-  void withoutTheBridgeNoAdviceRunsAndCallsGoOutAsWithoutSluice() throws Exception {
+  @ParameterizedTest(name = "enabled by name: {0}")
+  @ValueSource(booleans = {false, true})
+  void withoutTheBridgeNoAdviceRunsAndCallsGoOutAsWithoutSluice(boolean enabledByName)
+      throws Exception {
     try (Downstream downstream = Downstream.start()) {
       Map<String, String> properties = withRules("it-no-bridge", downstream);
       properties.put("otel.javaagent.extensions", extensionJar());
+      if (enabledByName) {
+        properties.put("otel.instrumentation.sluice-http-client-breakers.enabled", "true");
+      }
       properties.put("java.io.tmpdir", dir.resolve("missing").toString());
       try (AgentApp app =
           AgentApp.startWithJvmArguments(

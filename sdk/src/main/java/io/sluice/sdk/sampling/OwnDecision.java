@@ -58,9 +58,12 @@ final class OwnDecision implements SamplingResult {
     return rest.isEmpty() ? without : without.toBuilder().put(OT, rest).build();
   }
 
-  /** Whether the {@code ot} value holds a {@code th} sub-key. */
+  /**
+   * Whether the {@code ot} value holds a {@code th} sub-key, also after a space W3C's value allows
+   * ({@code rv:...; th:8}), as {@link #withoutThreshold} reads it.
+   */
   private static boolean hasThreshold(String ot) {
-    return ot.startsWith("th:") || ot.contains(";th:");
+    return ot.startsWith("th:") || ot.contains(";th:") || ot.contains(" th:");
   }
 
   /** The {@code ot} value without its {@code th} sub-key ({@code key:value;key:value}). */

@@ -161,17 +161,15 @@ final class RuleBasedSampler implements Sampler {
       // a snapshot built in code, past RuleCodec's validation: keep deciding by the rules in force
       // rather than throw into every span start
       unusable = rules;
-      try {
-        logger.log(
-            Level.WARNING,
-            "cannot sample by the rules of revision "
-                + rules.revision()
-                + "; the sampler keeps the rules of revision "
-                + s.rules.revision(),
-            e);
-      } catch (RuntimeException | LinkageError logging) {
-        // a broken log handler must not fail the app's span start either
-      }
+      // quietly: a broken log handler must not fail the app's span start either
+      QuietLog.write(
+          logger,
+          Level.WARNING,
+          "cannot sample by the rules of revision "
+              + rules.revision()
+              + "; the sampler keeps the rules of revision "
+              + s.rules.revision(),
+          e);
       return s;
     }
     state = next;

@@ -92,9 +92,6 @@ public final class FileRuleSource implements RuleSource {
   private volatile Thread thread;
   private volatile WatchService watchService;
 
-  /** Distinct problems of one stretch of failed reads said at most (see unreadable()). */
-  static final int MAX_UNREADABLE_SAID = 4;
-
   // Written by start() before the source's thread starts, then confined to that thread.
   private byte[] lastContent;
   private boolean missingLogged;
@@ -577,12 +574,12 @@ public final class FileRuleSource implements RuleSource {
   }
 
   /**
-   * A directory, no permission...: each distinct problem said once per stretch of failed reads (at
-   * most {@value #MAX_UNREADABLE_SAID}), then retried quietly.
+   * A directory, no permission...: each distinct problem said once per stretch of failed reads
+   * (they are few: the file system's reasons and the read's own timeouts), then retried quietly.
    */
   private void unreadable(Exception e) {
     String problem = e.toString();
-    if (!unreadableLogged.contains(problem) && unreadableLogged.size() < MAX_UNREADABLE_SAID) {
+    if (!unreadableLogged.contains(problem)) {
       if (logQuietly(
           Level.WARNING,
           "cannot read the "

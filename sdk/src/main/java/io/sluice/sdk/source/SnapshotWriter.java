@@ -1,5 +1,6 @@
 package io.sluice.sdk.source;
 
+import io.sluice.sdk.QuietLog;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -133,7 +134,12 @@ final class SnapshotWriter {
         startFailing = false;
       }
       if (wasFailing) {
-        logger.info("writing last-known-good rules: a writing thread starts again");
+        // quietly: a handler that threw here would pass for a thread that did not start
+        QuietLog.write(
+            logger,
+            Level.INFO,
+            "writing last-known-good rules: a writing thread starts again",
+            null);
       }
       return;
     } catch (RuntimeException | Error e) {
@@ -149,14 +155,16 @@ final class SnapshotWriter {
       first = !startFailing;
       startFailing = true;
     }
-    logger.log(
+    QuietLog.write(
+        logger,
         first ? Level.WARNING : Level.FINE,
         "could not start the thread that writes last-known-good rules in "
             + directory
             + " ("
             + failure
             + "); the rules in force stay, those writes are not done, and the next one tries again"
-            + (first ? " (logged again once a thread starts)" : ""));
+            + (first ? " (logged again once a thread starts)" : ""),
+        null);
     for (PendingWrite write : dropped) {
       write.done().complete(false);
     }

@@ -7,6 +7,7 @@ import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.support.CloseableClient;
 import io.grpc.stub.StreamObserver;
 import io.sluice.sdk.EtcdErrors;
+import io.sluice.sdk.QuietLog;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -207,14 +208,17 @@ final class StatusLease {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Exception e) {
-      logger.info(
+      QuietLog.write(
+          logger,
+          Level.INFO,
           "could not revoke the status lease of "
               + key
               + " within "
               + timeout.toMillis()
               + " ms ("
               + EtcdErrors.rootMessage(e)
-              + "); the key expires with it unless etcd takes the revoke late");
+              + "); the key expires with it unless etcd takes the revoke late",
+          null);
     }
   }
 

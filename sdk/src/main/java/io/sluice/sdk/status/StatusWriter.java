@@ -6,6 +6,7 @@ import io.etcd.jetcd.options.PutOption;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
 import io.sluice.sdk.EtcdErrors;
+import io.sluice.sdk.QuietLog;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
@@ -82,7 +83,8 @@ final class StatusWriter {
   private void logTooLarge(int size, String why) {
     Level level = tooLargeLogged ? Level.FINE : Level.WARNING;
     tooLargeLogged = true;
-    logger.log(
+    QuietLog.write(
+        logger,
         level,
         "the agent status "
             + key
@@ -91,6 +93,7 @@ final class StatusWriter {
             + " bytes even with its lists capped ("
             + why
             + "); writing it without breakers, targets and errors, their numbers counted as"
-            + " omitted");
+            + " omitted",
+        null);
   }
 }

@@ -589,6 +589,9 @@ class RuleSamplerTest {
     TraceState spaced = TraceState.builder().put("ot", "rv:abcdefabcdefab ;th:8").build();
     assertThat(OwnDecision.DROP.getUpdatedTraceState(spaced).get("ot"))
         .isEqualTo("rv:abcdefabcdefab");
+    TraceState spacedAfter = TraceState.builder().put("ot", "rv:abcdefabcdefab; th:8").build();
+    assertThat(OwnDecision.DROP.getUpdatedTraceState(spacedAfter).get("ot"))
+        .isEqualTo("rv:abcdefabcdefab");
   }
 
   /**

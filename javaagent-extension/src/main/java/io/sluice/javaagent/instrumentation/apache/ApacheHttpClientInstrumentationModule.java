@@ -29,7 +29,7 @@ public final class ApacheHttpClientInstrumentationModule extends BreakerInstrume
   }
 
   @Override
-  public List<TypeInstrumentation> typeInstrumentations() {
+  protected List<TypeInstrumentation> breakerInstrumentations() {
     return List.of(
         new ClassicClientInstrumentation(),
         // the pool's lease, whose wait is no time of the target's

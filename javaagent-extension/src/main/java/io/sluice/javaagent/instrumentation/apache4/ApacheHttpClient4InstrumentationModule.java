@@ -41,7 +41,7 @@ public final class ApacheHttpClient4InstrumentationModule extends BreakerInstrum
   }
 
   @Override
-  public List<TypeInstrumentation> typeInstrumentations() {
+  protected List<TypeInstrumentation> breakerInstrumentations() {
     return List.of(
         new ClassicClientInstrumentation(),
         // the pool's lease, whose wait is no time of the target's: ConnectionRequest#get of the

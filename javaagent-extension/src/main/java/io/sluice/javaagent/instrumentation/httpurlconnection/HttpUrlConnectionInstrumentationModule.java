@@ -38,7 +38,7 @@ public final class HttpUrlConnectionInstrumentationModule extends BreakerInstrum
   }
 
   @Override
-  public List<TypeInstrumentation> typeInstrumentations() {
+  protected List<TypeInstrumentation> breakerInstrumentations() {
     return List.of(
         new HttpUrlConnectionInstrumentation(), new StreamingOutputStreamInstrumentation());
   }

@@ -28,7 +28,7 @@ public final class JdkHttpClientInstrumentationModule extends BreakerInstrumenta
   }
 
   @Override
-  public List<TypeInstrumentation> typeInstrumentations() {
+  protected List<TypeInstrumentation> breakerInstrumentations() {
     return List.of(new HttpClientImplInstrumentation(), new RequestBodySubscriberInstrumentation());
   }
 }

@@ -44,7 +44,7 @@ public final class OkHttpInstrumentationModule extends BreakerInstrumentationMod
   }
 
   @Override
-  public List<TypeInstrumentation> typeInstrumentations() {
+  protected List<TypeInstrumentation> breakerInstrumentations() {
     return List.of(
         new RetryAndFollowUpInterceptorInstrumentation(),
         new CallTimeoutInstrumentation(),

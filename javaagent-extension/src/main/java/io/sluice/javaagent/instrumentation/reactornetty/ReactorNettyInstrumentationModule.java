@@ -39,7 +39,7 @@ public final class ReactorNettyInstrumentationModule extends BreakerInstrumentat
   }
 
   @Override
-  public List<TypeInstrumentation> typeInstrumentations() {
+  protected List<TypeInstrumentation> breakerInstrumentations() {
     return List.of(
         new MonoHttpConnectInstrumentation(),
         new RemoteAddressInstrumentation(),

@@ -61,7 +61,7 @@ public final class VertxHttpClientInstrumentationModule extends BreakerInstrumen
   }
 
   @Override
-  public List<TypeInstrumentation> typeInstrumentations() {
+  protected List<TypeInstrumentation> breakerInstrumentations() {
     return List.of(
         new HttpClientImplInstrumentation(),
         new HttpClientRequestInstrumentation(),
