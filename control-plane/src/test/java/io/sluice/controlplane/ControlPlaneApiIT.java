@@ -2548,15 +2548,7 @@ class ControlPlaneApiIT {
     assertThat(both.status()).isEqualTo(400);
     assertThat(both.json().get("detail").asString()).contains("send only the ticket");
     // refused before it was looked at: still good for one stream
-    BlockingQueue<String> later = new LinkedBlockingQueue<>();
-    CompletableFuture<Void> laterStream = openEvents(api, "ticket=" + another, later);
-    try {
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .until(() -> later.contains("status:200") && later.contains("event:ready"));
-    } finally {
-      laterStream.cancel(true);
-    }
+    whileAStreamIsOpenWith(api, another, () -> {});
 
     // reads are not open here: no ticket without a token
     ApiClient.Answer anonymous = api.post("/api/v1/events/tickets", null, null);
@@ -2602,16 +2594,8 @@ class ControlPlaneApiIT {
     assertThat(malformed.status()).as(malformed.body()).isEqualTo(400);
     assertThat(malformed.json().get("detail").asString()).contains("agentStatus");
 
-    BlockingQueue<String> events = new LinkedBlockingQueue<>();
-    CompletableFuture<Void> stream = openEvents(api, "ticket=" + ticket, events);
-    try {
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .until(() -> events.contains("status:200") && events.contains("event:ready"));
-      assertRefusedTicket(api.get("/api/v1/events?ticket=" + ticket, null));
-    } finally {
-      stream.cancel(true);
-    }
+    whileAStreamIsOpenWith(
+        api, ticket, () -> assertRefusedTicket(api.get("/api/v1/events?ticket=" + ticket, null)));
   }
 
   /**
@@ -3238,6 +3222,22 @@ class ControlPlaneApiIT {
               lines.add("status:" + r.statusCode());
               r.body().forEach(lines::add);
             });
+  }
+
+  /**
+   * Opens the event stream with {@code ticket}, waits until it is ready, runs {@code whileOpen}.
+   */
+  private static void whileAStreamIsOpenWith(ApiClient api, String ticket, Runnable whileOpen) {
+    BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    CompletableFuture<Void> stream = openEvents(api, "ticket=" + ticket, events);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> events.contains("status:200") && events.contains("event:ready"));
+      whileOpen.run();
+    } finally {
+      stream.cancel(true);
+    }
   }
 
   private static void assertRefusedTicket(ApiClient.Answer answer) {
