@@ -122,18 +122,7 @@ class ConfiguredRulesIT {
    */
   @Test
   void aFailingLogHandlerLeavesTheSourceAndStatusRunning() throws Exception {
-    SluiceConfig config =
-        SluiceConfig.fromProperties(
-            Map.of(
-                    "sluice.etcd.endpoints",
-                    etcd.endpoint(),
-                    "sluice.etcd.namespace",
-                    "/failing-lines",
-                    "sluice.state.dir",
-                    stateDir.toString(),
-                    "otel.service.name",
-                    "checkout")
-                ::get);
+    SluiceConfig config = checkoutOnEtcd("/failing-lines", stateDir);
     ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("checkout"));
     try (FailingLogLines failing =
             FailingLogLines.once(ConfiguredRules.class, "Sluice: rules for");
@@ -158,18 +147,7 @@ class ConfiguredRulesIT {
   @Test
   void anUnwritableStateDirectoryLeavesEveryRuleAppliedAndIsSaidOnce() throws Exception {
     Path notADirectory = Files.writeString(stateDir.resolve("state"), "a file");
-    SluiceConfig config =
-        SluiceConfig.fromProperties(
-            Map.of(
-                    "sluice.etcd.endpoints",
-                    etcd.endpoint(),
-                    "sluice.etcd.namespace",
-                    "/unwritable",
-                    "sluice.state.dir",
-                    notADirectory.toString(),
-                    "otel.service.name",
-                    "checkout")
-                ::get);
+    SluiceConfig config = checkoutOnEtcd("/unwritable", notADirectory);
     EtcdKeys keys = new EtcdKeys("/unwritable");
     ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("checkout"));
 
@@ -254,5 +232,20 @@ class ConfiguredRulesIT {
         assertThat(kept).isEmpty();
       }
     }
+  }
+
+  /** The settings of service {@code checkout} on the test's etcd, under {@code namespace}. */
+  private static SluiceConfig checkoutOnEtcd(String namespace, Path stateDir) {
+    return SluiceConfig.fromProperties(
+        Map.of(
+                "sluice.etcd.endpoints",
+                etcd.endpoint(),
+                "sluice.etcd.namespace",
+                namespace,
+                "sluice.state.dir",
+                stateDir.toString(),
+                "otel.service.name",
+                "checkout")
+            ::get);
   }
 }
