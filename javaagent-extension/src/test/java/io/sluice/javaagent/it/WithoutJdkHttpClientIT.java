@@ -49,7 +49,7 @@ class WithoutJdkHttpClientIT {
 
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.add("-XX:TieredStopAtLevel=1");
+      command.addAll(AgentApp.LEAN_JVM);
       command.add("--limit-modules");
       command.add(modulesWithoutJdkHttp());
       command.add("-javaagent:" + AgentApp.sluiceAgentJar());
