@@ -163,15 +163,7 @@ class ControlPlaneApiIT {
     String path = "/api/v1/services/paged-past-unreadable/rules";
     List<Long> written = writeVersions(api, path, 5);
     long unreadable = written.get(2);
-    jetcd
-        .getKVClient()
-        .put(
-            ByteSequence.from(
-                "/sluice/v1/history/paged-past-unreadable/"
-                    + String.format(Locale.ROOT, "%020d", unreadable),
-                StandardCharsets.UTF_8),
-            ByteSequence.from("{\"not\": \"an entry\"", StandardCharsets.UTF_8))
-        .get(5, TimeUnit.SECONDS);
+    spoilHistoryEntry("paged-past-unreadable", unreadable);
 
     List<Long> paged = new ArrayList<>();
     Long before = null;
@@ -190,6 +182,26 @@ class ControlPlaneApiIT {
     expected.remove(Long.valueOf(unreadable));
     java.util.Collections.reverse(expected);
     assertThat(paged).containsExactlyElementsOf(expected);
+  }
+
+  /**
+   * The last page ends the paging even when entries left out (unreadable) made it short: with no
+   * keys below them, its {@code next} is null, not the revision of one of them (which led to one
+   * more page, empty).
+   */
+  @Test
+  void aPageShortenedByUnreadableEntriesAtTheBottomIsTheLast() {
+    ApiClient api = api();
+    String service = "unreadable-at-the-bottom";
+    String path = "/api/v1/services/" + service + "/rules";
+    List<Long> written = writeVersions(api, path, 5);
+    // the oldest: a page of four is read with one key more, the last one, which is unreadable
+    spoilHistoryEntry(service, written.get(0));
+
+    JsonNode page = api.get(path + "/history?limit=4", READER).json();
+    assertThat(historyRevisions(page))
+        .containsExactly(written.get(4), written.get(3), written.get(2), written.get(1));
+    assertThat(page.get("next").isNull()).as("next of %s", page).isTrue();
   }
 
   /**
@@ -286,10 +298,7 @@ class ControlPlaneApiIT {
         api.put(path, WRITER, document(null, 0.1, "a"), Map.of()).json().get("revision").asLong();
     long r2 =
         api.put(path, WRITER, document(null, 0.2, "b"), Map.of()).json().get("revision").asLong();
-    etcd.server()
-        .put(
-            "/sluice/v1/history/unreadable-entry/" + String.format(Locale.ROOT, "%020d", r1),
-            "{\"not\": \"an entry\"");
+    spoilHistoryEntry("unreadable-entry", r1);
 
     ApiClient.Answer read = api.get(path + "/history/" + r1, READER);
     assertThat(read.status()).isEqualTo(409);
@@ -743,6 +752,14 @@ class ControlPlaneApiIT {
         .isEqualTo("urn:sluice:problem:not-acceptable");
     assertThat(paths.get("/api/v1/events").get("get").get("responses").has("406"))
         .as("the OpenAPI document lists 406 for the event stream")
+        .isTrue();
+    // its HEAD too, which an uptime monitor may send with an Accept of its own
+    assertThat(
+            api.call("HEAD", "/api/v1/events", READER, null, Map.of("Accept", "application/json"))
+                .status())
+        .isEqualTo(406);
+    assertThat(paths.get("/api/v1/events").get("head").get("responses").has("406"))
+        .as("the OpenAPI document lists 406 for the event stream's HEAD")
         .isTrue();
   }
 
@@ -2589,6 +2606,37 @@ class ControlPlaneApiIT {
                     Map.of("Accept", "text/event-stream"))
                 .status())
         .isEqualTo(401);
+    // refused as a GET would be, as the OpenAPI document says: a ticket with a token, a parameter
+    // given twice
+    assertThat(
+            api.call(
+                    "HEAD",
+                    "/api/v1/events?ticket=" + ticket,
+                    READER,
+                    null,
+                    Map.of("Accept", "text/event-stream"))
+                .status())
+        .isEqualTo(400);
+    assertThat(
+            api.call(
+                    "HEAD",
+                    "/api/v1/events?agentStatus=true&agentStatus=false&ticket=" + ticket,
+                    null,
+                    null,
+                    Map.of("Accept", "text/event-stream"))
+                .status())
+        .isEqualTo(400);
+    JsonNode head400 =
+        api.get("/api/v1/openapi.json", null)
+            .json()
+            .get("paths")
+            .get("/api/v1/events")
+            .get("head")
+            .get("responses")
+            .get("400");
+    assertThat(head400.get("description").asString())
+        .contains("a ticket together with a token")
+        .contains("a query parameter given twice");
 
     ApiClient.Answer malformed = api.get("/api/v1/events?agentStatus=maybe&ticket=" + ticket, null);
     assertThat(malformed.status()).as(malformed.body()).isEqualTo(400);
@@ -3528,6 +3576,28 @@ class ControlPlaneApiIT {
 
       assertThat(api.get(path, READER).header("ETag")).isEqualTo(first.header("ETag"));
       assertThat(api.get(path + "/history", READER).json().get("entries")).hasSize(1);
+
+      // a deletion too, as the OpenAPI document says: it rewrites the previous history entry,
+      // here one written under the roomier limit of the class's control plane
+      String roomy = "/api/v1/services/tight-deletion/rules";
+      ApiClient.Answer stored = api().put(roomy, WRITER, minimalBreakers(700), Map.of());
+      assertThat(stored.status()).isEqualTo(200);
+      ApiClient.Answer deletion = api.delete(roomy, WRITER);
+      assertThat(deletion.status()).as(deletion.body()).isEqualTo(413);
+      assertThat(deletion.json().get("type").asString())
+          .isEqualTo("urn:sluice:problem:payload-too-large");
+      assertThat(deletion.json().get("limit").asLong()).isEqualTo(150_000);
+      assertThat(api.get(roomy, READER).header("ETag")).isEqualTo(stored.header("ETag"));
+      assertThat(
+              api.get("/api/v1/openapi.json", null)
+                  .json()
+                  .get("paths")
+                  .get("/api/v1/services/{service}/rules")
+                  .get("delete")
+                  .get("responses")
+                  .has("413"))
+          .as("the OpenAPI document lists 413 for DELETE rules")
+          .isTrue();
     }
   }
 
@@ -5406,6 +5476,14 @@ class ControlPlaneApiIT {
               .asLong());
     }
     return written;
+  }
+
+  /** Overwrites {@code service}'s history entry at {@code revision} with JSON no version reads. */
+  private static void spoilHistoryEntry(String service, long revision) {
+    etcd.server()
+        .put(
+            "/sluice/v1/history/" + service + "/" + String.format(Locale.ROOT, "%020d", revision),
+            "{\"not\": \"an entry\"");
   }
 
   private static List<Long> historyRevisions(JsonNode page) {

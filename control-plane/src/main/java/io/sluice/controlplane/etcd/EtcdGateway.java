@@ -109,8 +109,10 @@ public final class EtcdGateway {
    *
    * @param kvs the keys with their values, in the order asked for
    * @param revision the store revision they were read at
+   * @param more whether the range holds keys beyond those read (a read that stopped at its most
+   *     keys)
    */
-  public record Range(List<KeyValue> kvs, long revision) {}
+  public record Range(List<KeyValue> kvs, long revision, boolean more) {}
 
   /**
    * What the gateway tells of etcd's answers, after each call: {@link #served} when etcd carried it

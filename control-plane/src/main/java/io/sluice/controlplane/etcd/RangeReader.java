@@ -121,6 +121,7 @@ final class RangeReader {
     ByteSequence start = from;
     ByteSequence end = to;
     ByteSequence after = null; // the last key of the page before, in the read's order
+    boolean more = false; // etcd's word on the last page: keys beyond it
     while (kvs.size() < maxKeys) {
       long keys = Math.min(maxKeys - kvs.size(), smallPages ? MIN_PAGE_KEYS : pageKeys(largest));
       GetOption option =
@@ -147,6 +148,7 @@ final class RangeReader {
       }
       List<KeyValue> got = page.getKvs();
       kvs.addAll(got);
+      more = page.isMore() && !got.isEmpty();
       for (KeyValue kv : got) {
         largest = Math.max(largest, (long) kv.getKey().size() + kv.getValue().size());
       }
@@ -161,7 +163,7 @@ final class RangeReader {
         start = last.concat(ZERO); // the next key after it
       }
     }
-    return new EtcdGateway.Range(List.copyOf(kvs), revision);
+    return new EtcdGateway.Range(List.copyOf(kvs), revision, more);
   }
 
   /**

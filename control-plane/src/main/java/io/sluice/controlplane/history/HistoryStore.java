@@ -135,9 +135,10 @@ public final class HistoryStore {
     boolean more = entries.size() > limit;
     List<HistoryEntry> page = more ? List.copyOf(entries.subList(0, limit)) : List.copyOf(entries);
     Long next = more ? page.get(page.size() - 1).revision() : null;
-    if (next == null && read.kvs().size() > limit && !seen.isEmpty()) {
+    if (next == null && read.more() && !seen.isEmpty()) {
       // an entry left out (unreadable) made the page short, while etcd holds more keys than were
-      // read: the next page goes on below the last one read
+      // read: the next page goes on below the last one read (and with none below, there is no
+      // next page: it would be empty)
       next = java.util.Collections.min(seen);
     }
     return new HistoryPage<>(page, next);

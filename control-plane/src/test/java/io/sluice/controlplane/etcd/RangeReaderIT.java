@@ -79,6 +79,14 @@ class RangeReaderIT {
     assertThat(below.kvs())
         .extracting(kv -> EtcdGateway.text(kv.getKey()))
         .isEqualTo(reversed(keys).subList(1, 4));
+    // whether keys are left beyond those read, in pages or in one
+    assertThat(read.more()).isFalse();
+    assertThat(newest.more()).isTrue();
+    assertThat(below.more()).isTrue();
+    String fourth = reversed(keys).get(keys.size() - 4);
+    assertThat(gateway.getPrefixDescending(prefix, fourth, 3).more()).isFalse();
+    assertThat(gateway.getPrefixDescending(prefix, fourth, 4).more()).isFalse();
+    assertThat(gateway.getPrefixDescending(prefix, fourth, 2).more()).isTrue();
   }
 
   @Test
