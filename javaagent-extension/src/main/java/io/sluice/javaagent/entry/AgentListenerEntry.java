@@ -2,7 +2,6 @@ package io.sluice.javaagent.entry;
 
 import io.opentelemetry.javaagent.extension.AgentListener;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -21,7 +20,7 @@ public final class AgentListenerEntry implements AgentListener {
     try {
       runtime = RuntimeLoader.instance().create(RUNTIME_CLASS, AgentListener.class);
     } catch (RuntimeException | LinkageError e) {
-      logger.log(Level.WARNING, "Sluice could not start; the app runs on default rules", e);
+      RuntimeLoadWarning.SHARED.warn(logger, "the app runs on default rules", e);
       return;
     }
     runtime.afterAgent(sdk); // guards itself

@@ -2,7 +2,6 @@ package io.sluice.javaagent.entry;
 
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -22,7 +21,7 @@ public final class AutoConfigurationEntry implements AutoConfigurationCustomizer
       runtime =
           RuntimeLoader.instance().create(RUNTIME_CLASS, AutoConfigurationCustomizerProvider.class);
     } catch (RuntimeException | LinkageError e) {
-      logger.log(Level.WARNING, "Sluice could not load its runtime; the app runs without it", e);
+      RuntimeLoadWarning.SHARED.warn(logger, "the app runs without it", e);
       return;
     }
     runtime.customize(customizer); // guards itself

@@ -3,7 +3,6 @@ package io.sluice.javaagent.entry;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSamplerProvider;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -25,10 +24,8 @@ public final class SamplerProviderEntry implements ConfigurableSamplerProvider {
     try {
       runtime = RuntimeLoader.instance().create(RUNTIME_CLASS, ConfigurableSamplerProvider.class);
     } catch (RuntimeException | LinkageError e) {
-      logger.log(
-          Level.WARNING,
-          "Sluice could not load its sampler; using parentbased_always_on, the agent's default",
-          e);
+      RuntimeLoadWarning.SHARED.warn(
+          logger, "the sampler is parentbased_always_on, the agent's default", e);
       return Sampler.parentBased(Sampler.alwaysOn());
     }
     return runtime.createSampler(config); // guards itself
