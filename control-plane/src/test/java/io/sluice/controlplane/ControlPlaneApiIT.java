@@ -327,12 +327,7 @@ class ControlPlaneApiIT {
         .contains("hid\\u202eden")
         .doesNotContain("\u202e");
     assertThat(
-            api.get("/api/v1/openapi.json", null)
-                .json()
-                .get("paths")
-                .get("/api/v1/services/{service}/rules/history/{revision}")
-                .get("get")
-                .get("responses")
+            documentedResponses(api, "get", "/api/v1/services/{service}/rules/history/{revision}")
                 .has("409"))
         .as("the OpenAPI document lists 409 for GET history/{revision}")
         .isTrue();
@@ -623,12 +618,7 @@ class ControlPlaneApiIT {
             "{\"span\": {\"name\": \"x\"}}",
             Map.of("Accept", "application/xml"));
     JsonNode responses =
-        api.get("/api/v1/openapi.json", null)
-            .json()
-            .get("paths")
-            .get("/api/v1/services/{service}/rules/evaluate")
-            .get("post")
-            .get("responses");
+        documentedResponses(api, "post", "/api/v1/services/{service}/rules/evaluate");
     assertThat(responses.has(String.valueOf(evaluate.status())))
         .as("evaluate answered %s, which the OpenAPI document lists", evaluate.status())
         .isTrue();
@@ -1351,12 +1341,7 @@ class ControlPlaneApiIT {
     assertThat(unprotected.json().get("namedService").asString()).isEqualTo("misplaced-b");
     // a status the OpenAPI document declares for it, as for the dry run
     assertThat(
-            api.get("/api/v1/openapi.json", null)
-                .json()
-                .get("paths")
-                .get("/api/v1/services/{service}/unprotected")
-                .get("get")
-                .get("responses")
+            documentedResponses(api, "get", "/api/v1/services/{service}/unprotected")
                 .get("409")
                 .get("description")
                 .asString())
@@ -1578,14 +1563,7 @@ class ControlPlaneApiIT {
     assertThat(emptyFlag.status()).isEqualTo(400);
     assertThat(emptyFlag.json().get("detail").asString())
         .contains("?fallingBackToDefault= is empty");
-    assertThat(
-            api.get("/api/v1/openapi.json", null)
-                .json()
-                .get("paths")
-                .get("/api/v1/agents")
-                .get("get")
-                .get("responses")
-                .has("400"))
+    assertThat(documentedResponses(api, "get", "/api/v1/agents").has("400"))
         .as("the OpenAPI document lists the 400 of GET /api/v1/agents")
         .isTrue();
     assertThat(api.get("/api/v1/services", READER).header("Cache-Control"))
@@ -2514,11 +2492,7 @@ class ControlPlaneApiIT {
                 "sluice.events.max-clients-per-caller",
                 "2"))) {
       for (int i = 0; i < 3; i++) {
-        ApiClient.Answer head =
-            capped
-                .api()
-                .call(
-                    "HEAD", "/api/v1/events", READER, null, Map.of("Accept", "text/event-stream"));
+        ApiClient.Answer head = headOfTheStream(capped.api(), "", READER);
         assertThat(head.status()).as("HEAD %d", i).isEqualTo(200);
         assertThat(head.header("Content-Type")).startsWith("text/event-stream");
       }
@@ -2588,53 +2562,19 @@ class ControlPlaneApiIT {
     String ticket =
         api.post("/api/v1/events/tickets", READER, null).json().get("ticket").asString();
 
-    ApiClient.Answer head =
-        api.call(
-            "HEAD",
-            "/api/v1/events?ticket=" + ticket,
-            null,
-            null,
-            Map.of("Accept", "text/event-stream"));
+    ApiClient.Answer head = headOfTheStream(api, "?ticket=" + ticket, null);
     assertThat(head.status()).isEqualTo(200);
     assertThat(head.header("Content-Type")).startsWith("text/event-stream");
-    assertThat(
-            api.call(
-                    "HEAD",
-                    "/api/v1/events?ticket=not-a-ticket-at-all",
-                    null,
-                    null,
-                    Map.of("Accept", "text/event-stream"))
-                .status())
-        .isEqualTo(401);
+    assertThat(headOfTheStream(api, "?ticket=not-a-ticket-at-all", null).status()).isEqualTo(401);
     // refused as a GET would be, as the OpenAPI document says: a ticket with a token, a parameter
     // given twice
+    assertThat(headOfTheStream(api, "?ticket=" + ticket, READER).status()).isEqualTo(400);
     assertThat(
-            api.call(
-                    "HEAD",
-                    "/api/v1/events?ticket=" + ticket,
-                    READER,
-                    null,
-                    Map.of("Accept", "text/event-stream"))
+            headOfTheStream(api, "?agentStatus=true&agentStatus=false&ticket=" + ticket, null)
                 .status())
         .isEqualTo(400);
-    assertThat(
-            api.call(
-                    "HEAD",
-                    "/api/v1/events?agentStatus=true&agentStatus=false&ticket=" + ticket,
-                    null,
-                    null,
-                    Map.of("Accept", "text/event-stream"))
-                .status())
-        .isEqualTo(400);
-    JsonNode head400 =
-        api.get("/api/v1/openapi.json", null)
-            .json()
-            .get("paths")
-            .get("/api/v1/events")
-            .get("head")
-            .get("responses")
-            .get("400");
-    assertThat(head400.get("description").asString())
+    assertThat(documentedResponses(api, "head", "/api/v1/events").get("400").get("description"))
+        .asString()
         .contains("a ticket together with a token")
         .contains("a query parameter given twice");
 
@@ -2734,13 +2674,7 @@ class ControlPlaneApiIT {
     try (LogCapture log =
         LogCapture.of(Class.forName("io.sluice.controlplane.security.DeprecatedAccessToken"))) {
       // a HEAD says so too, as what it is, and leaves the line about the token's streams to come
-      ApiClient.Answer head =
-          api.call(
-              "HEAD",
-              "/api/v1/events?access_token=" + WRITER,
-              null,
-              null,
-              Map.of("Accept", "text/event-stream"));
+      ApiClient.Answer head = headOfTheStream(api, "?access_token=" + WRITER, null);
       assertThat(head.status()).isEqualTo(200);
       assertThat(head.headers().allValues("Deprecation")).containsExactly("@1795910400");
       for (String token : List.of(WRITER, WRITER, ADMIN, WRITER)) {
@@ -3588,14 +3522,7 @@ class ControlPlaneApiIT {
           .isEqualTo("urn:sluice:problem:payload-too-large");
       assertThat(deletion.json().get("limit").asLong()).isEqualTo(150_000);
       assertThat(api.get(roomy, READER).header("ETag")).isEqualTo(stored.header("ETag"));
-      assertThat(
-              api.get("/api/v1/openapi.json", null)
-                  .json()
-                  .get("paths")
-                  .get("/api/v1/services/{service}/rules")
-                  .get("delete")
-                  .get("responses")
-                  .has("413"))
+      assertThat(documentedResponses(api, "delete", "/api/v1/services/{service}/rules").has("413"))
           .as("the OpenAPI document lists 413 for DELETE rules")
           .isTrue();
     }
@@ -5476,6 +5403,27 @@ class ControlPlaneApiIT {
               .asLong());
     }
     return written;
+  }
+
+  /**
+   * A {@code HEAD} of the event stream, as an uptime monitor sends it.
+   *
+   * @param query what follows {@code /api/v1/events}: empty or {@code ?…}
+   * @param token the bearer token, or {@code null} for none
+   */
+  private static ApiClient.Answer headOfTheStream(ApiClient api, String query, String token) {
+    return api.call(
+        "HEAD", "/api/v1/events" + query, token, null, Map.of("Accept", "text/event-stream"));
+  }
+
+  /** The responses the OpenAPI document lists for {@code method} (lower case) on {@code path}. */
+  private static JsonNode documentedResponses(ApiClient api, String method, String path) {
+    return api.get("/api/v1/openapi.json", null)
+        .json()
+        .get("paths")
+        .get(path)
+        .get(method)
+        .get("responses");
   }
 
   /** Overwrites {@code service}'s history entry at {@code revision} with JSON no version reads. */

@@ -2,9 +2,8 @@ package io.sluice.javaagent.entry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
+import io.sluice.testing.logging.LogCapture;
 import java.util.List;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -14,27 +13,15 @@ class RuntimeLoadWarningTest {
 
   @Test
   void theFirstEntryPointTellsTheCauseInFullTheOthersWhatTheyFallBackTo() {
-    Logger logger = Logger.getAnonymousLogger();
-    logger.setUseParentHandlers(false);
-    List<LogRecord> records = new ArrayList<>();
-    logger.addHandler(
-        new Handler() {
-          @Override
-          public void publish(LogRecord record) {
-            records.add(record);
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        });
     RuntimeLoadWarning warning = new RuntimeLoadWarning();
     LinkageError cause = new NoClassDefFoundError("io/sluice/sdk/ActiveRules");
-
-    warning.warn(logger, "the app runs without it", cause);
-    warning.warn(logger, "the app runs on default rules", new NoClassDefFoundError("again"));
+    List<LogRecord> records;
+    try (LogCapture log = LogCapture.of(RuntimeLoadWarningTest.class)) {
+      Logger logger = Logger.getLogger(RuntimeLoadWarningTest.class.getName());
+      warning.warn(logger, "the app runs without it", cause);
+      warning.warn(logger, "the app runs on default rules", new NoClassDefFoundError("again"));
+      records = log.records();
+    }
 
     assertThat(records).hasSize(2).allMatch(r -> r.getLevel() == Level.WARNING);
     assertThat(records.get(0).getMessage())
