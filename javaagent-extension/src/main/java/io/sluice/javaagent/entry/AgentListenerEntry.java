@@ -20,7 +20,8 @@ public final class AgentListenerEntry implements AgentListener {
     try {
       runtime = RuntimeLoader.instance().create(RUNTIME_CLASS, AgentListener.class);
     } catch (RuntimeException | LinkageError e) {
-      RuntimeLoadWarning.SHARED.warn(logger, "the app runs on default rules", e);
+      RuntimeLoadWarning.SHARED.warn(
+          logger, "no rules from etcd or a file apply and no status is reported", e);
       return;
     }
     runtime.afterAgent(sdk); // guards itself
