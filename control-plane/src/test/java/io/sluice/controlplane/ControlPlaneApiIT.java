@@ -41,6 +41,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -2511,24 +2512,20 @@ class ControlPlaneApiIT {
     assertThat(ticket).matches("[A-Za-z0-9_-]{43}");
     assertThat(minted.json().get("expiresInSeconds").asLong()).isEqualTo(30);
 
-    BlockingQueue<String> events = new LinkedBlockingQueue<>();
-    CompletableFuture<Void> stream = openEvents(api, "ticket=" + ticket, events);
-    try {
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .until(() -> events.contains("status:200") && events.contains("event:ready"));
-      long revision =
-          api.put("/api/v1/services/ticketed/rules", WRITER, document(null, 0.4, "t"), Map.of())
-              .json()
-              .get("revision")
-              .asLong();
-      EventLines.awaitLineWith(events, "\"service\":\"ticketed\"", "\"revision\":" + revision);
+    whileAStreamIsOpenWith(
+        api,
+        ticket,
+        events -> {
+          long revision =
+              api.put("/api/v1/services/ticketed/rules", WRITER, document(null, 0.4, "t"), Map.of())
+                  .json()
+                  .get("revision")
+                  .asLong();
+          EventLines.awaitLineWith(events, "\"service\":\"ticketed\"", "\"revision\":" + revision);
 
-      // spent when the stream opened
-      assertRefusedTicket(api.get("/api/v1/events?ticket=" + ticket, null));
-    } finally {
-      stream.cancel(true);
-    }
+          // spent when the stream opened
+          assertRefusedTicket(api.get("/api/v1/events?ticket=" + ticket, null));
+        });
     assertRefusedTicket(api.get("/api/v1/events?ticket=not-a-ticket-at-all", null));
     assertRefusedTicket(api.get("/api/v1/events?ticket=", null));
 
@@ -2539,7 +2536,7 @@ class ControlPlaneApiIT {
     assertThat(both.status()).isEqualTo(400);
     assertThat(both.json().get("detail").asString()).contains("send only the ticket");
     // refused before it was looked at: still good for one stream
-    whileAStreamIsOpenWith(api, another, () -> {});
+    whileAStreamIsOpenWith(api, another, events -> {});
 
     // reads are not open here: no ticket without a token
     ApiClient.Answer anonymous = api.post("/api/v1/events/tickets", null, null);
@@ -2583,7 +2580,9 @@ class ControlPlaneApiIT {
     assertThat(malformed.json().get("detail").asString()).contains("agentStatus");
 
     whileAStreamIsOpenWith(
-        api, ticket, () -> assertRefusedTicket(api.get("/api/v1/events?ticket=" + ticket, null)));
+        api,
+        ticket,
+        events -> assertRefusedTicket(api.get("/api/v1/events?ticket=" + ticket, null)));
   }
 
   /**
@@ -3207,16 +3206,18 @@ class ControlPlaneApiIT {
   }
 
   /**
-   * Opens the event stream with {@code ticket}, waits until it is ready, runs {@code whileOpen}.
+   * Opens the event stream with {@code ticket}, waits until it is ready, runs {@code whileOpen}
+   * with the stream's lines as they come.
    */
-  private static void whileAStreamIsOpenWith(ApiClient api, String ticket, Runnable whileOpen) {
+  private static void whileAStreamIsOpenWith(
+      ApiClient api, String ticket, Consumer<BlockingQueue<String>> whileOpen) {
     BlockingQueue<String> events = new LinkedBlockingQueue<>();
     CompletableFuture<Void> stream = openEvents(api, "ticket=" + ticket, events);
     try {
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> events.contains("status:200") && events.contains("event:ready"));
-      whileOpen.run();
+      whileOpen.accept(events);
     } finally {
       stream.cancel(true);
     }
