@@ -2795,6 +2795,14 @@ class ControlPlaneApiIT {
     assertThat(two.status()).as(two.body()).isEqualTo(400);
     assertThat(two.json().get("type").asString()).isEqualTo("urn:sluice:problem:invalid-request");
     assertThat(two.json().get("detail").asString()).contains("send only the header");
+    for (String method : List.of("get", "head")) {
+      assertThat(documentedResponses(api, method, "/api/v1/events").get("400").get("description"))
+          .as(method)
+          .asString()
+          .contains("a bearer token beside a different ?access_token=")
+          .contains("two Authorization headers")
+          .contains("an agentStatus that is neither true nor false");
+    }
     assertThat(
             answerUnlessAStreamOpens(
                     api, "/api/v1/events?access_token=" + READER, "Bearer " + READER)
@@ -4433,6 +4441,11 @@ class ControlPlaneApiIT {
         api.call("DELETE", path, READER, null, Map.of("Authorization", "Bearer " + WRITER));
     assertThat(twoTokens.status()).isEqualTo(400);
     assertThat(twoTokens.json().get("detail").asString()).contains("2 Authorization headers");
+    // the OpenAPI document says so once, for every call
+    assertThat(
+            api.get("/api/v1/openapi.json", null).json().get("info").get("description").asString())
+        .contains("Every call answers 400 (invalid-request) for a query parameter given twice")
+        .contains("two Authorization, X-Sluice-Comment or X-Sluice-Comment-Encoding headers");
 
     // nothing was written: the document and its history are as they were
     assertThat(api.get(path, READER).header("ETag")).isEqualTo("\"" + r2 + "\"");
