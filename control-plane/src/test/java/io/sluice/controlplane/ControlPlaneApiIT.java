@@ -206,6 +206,36 @@ class ControlPlaneApiIT {
   }
 
   /**
+   * Unreadable entries below a full page are read past at once: the page leads on only to entries
+   * there are. With the two oldest unreadable, a page of four read one key into them, and led on to
+   * one more page, empty; one unreadable in the middle of the read is read past to the entry below.
+   */
+  @Test
+  void unreadableEntriesBelowAPageAreReadPastNotLedOnTo() {
+    ApiClient api = api();
+    String service = "unreadable-below-a-page";
+    String path = "/api/v1/services/" + service + "/rules";
+    List<Long> written = writeVersions(api, path, 7);
+    spoilHistoryEntry(service, written.get(0));
+    spoilHistoryEntry(service, written.get(1));
+
+    JsonNode last = api.get(path + "/history?limit=5", READER).json();
+    assertThat(historyRevisions(last))
+        .containsExactly(
+            written.get(6), written.get(5), written.get(4), written.get(3), written.get(2));
+    assertThat(last.get("next").isNull()).as("next after %s", historyRevisions(last)).isTrue();
+
+    spoilHistoryEntry(service, written.get(3));
+    JsonNode first = api.get(path + "/history?limit=3", READER).json();
+    assertThat(historyRevisions(first))
+        .containsExactly(written.get(6), written.get(5), written.get(4));
+    assertThat(first.get("next").asLong()).isEqualTo(written.get(4));
+    JsonNode second = api.get(path + "/history?limit=3&before=" + written.get(4), READER).json();
+    assertThat(historyRevisions(second)).containsExactly(written.get(2));
+    assertThat(second.get("next").isNull()).as("next after %s", historyRevisions(second)).isTrue();
+  }
+
+  /**
    * Keys written around the API under a service's history prefix that sort above every revision key
    * (letters after digits) are not read as the newest entries: they filled the first page, which
    * then held only the journal's newest entry and no next page, hiding the rest of the history.

@@ -120,12 +120,16 @@ public final class HistoryStore {
     Optional<HistoryEntry> journal = journal(service, read.revision());
     List<HistoryEntry> entries = new ArrayList<>();
     Set<Long> seen = new HashSet<>();
-    for (KeyValue kv : read.kvs()) {
-      long revision = revisionOf(EtcdGateway.text(kv.getKey()), prefix);
-      if (revision > 0) {
-        readable(kv, revision).ifPresent(entries::add);
-        seen.add(revision);
-      }
+    long lowest = readable(read, prefix, entries, seen);
+    // Entries left out (unreadable) made the page short while etcd holds more keys below: read on
+    // below the lowest one read until the page is full or the revision keys end, so that a page
+    // leads on only to entries there are (a page of unreadable keys alone would be an empty one).
+    // Keys below the first read are older entries, which later writes never change.
+    while (entries.size() <= limit && read.more() && lowest > 0) {
+      read =
+          etcd.getPrefixDescending(
+              prefix, etcd.keys().history(service, lowest), limit + 1L - entries.size());
+      lowest = readable(read, prefix, entries, seen);
     }
     // The journal always holds the latest change, so when it is missing from the keys it is the
     // newest entry of all.
@@ -135,13 +139,27 @@ public final class HistoryStore {
     boolean more = entries.size() > limit;
     List<HistoryEntry> page = more ? List.copyOf(entries.subList(0, limit)) : List.copyOf(entries);
     Long next = more ? page.get(page.size() - 1).revision() : null;
-    if (next == null && read.more() && !seen.isEmpty()) {
-      // an entry left out (unreadable) made the page short, while etcd holds more keys than were
-      // read: the next page goes on below the last one read (and with none below, there is no
-      // next page: it would be empty)
-      next = java.util.Collections.min(seen);
-    }
     return new HistoryPage<>(page, next);
+  }
+
+  /**
+   * Adds the readable entries of {@code read} to {@code entries}, in its order, and the revisions
+   * of all its revision keys, readable or not, to {@code seen}.
+   *
+   * @return the lowest of those revisions; 0 when it has no revision key (the read ends there)
+   */
+  private long readable(
+      EtcdGateway.Range read, String prefix, List<HistoryEntry> entries, Set<Long> seen) {
+    long lowest = 0;
+    for (KeyValue kv : read.kvs()) {
+      long revision = revisionOf(EtcdGateway.text(kv.getKey()), prefix);
+      if (revision > 0) {
+        readable(kv, revision).ifPresent(entries::add);
+        seen.add(revision);
+        lowest = lowest == 0 ? revision : Math.min(lowest, revision);
+      }
+    }
+    return lowest;
   }
 
   /**
