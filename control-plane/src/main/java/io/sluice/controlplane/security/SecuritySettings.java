@@ -3,6 +3,7 @@ package io.sluice.controlplane.security;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -61,6 +62,9 @@ public record SecuritySettings(boolean openReads, Map<String, TokenSettings> tok
       if (token != null && token.length() < 16) {
         throw new IllegalArgumentException(prefix + ".token is shorter than 16 characters");
       }
+      if (token != null) {
+        unsendable(token).ifPresent(what -> fail(prefix + ".token " + what));
+      }
       if (tokenSha256 != null) {
         try {
           if (HexFormat.of().parseHex(tokenSha256.toLowerCase(Locale.ROOT)).length != 32) {
@@ -82,6 +86,51 @@ public record SecuritySettings(boolean openReads, Map<String, TokenSettings> tok
       if (role == null) {
         throw new IllegalArgumentException(prefix + ".role is required: reader, writer or admin");
       }
+    }
+
+    private static void fail(String message) {
+      throw new IllegalArgumentException(message);
+    }
+
+    /**
+     * Why no client could ever present {@code token}, if so: a request's bearer token is read
+     * without the spaces and tabs around it, and a header holds no line break or other control
+     * character, and is read as ISO-8859-1 while a configured token is hashed as UTF-8, so a
+     * character past ASCII never matches. A secret file's last newline is the usual cause. Says
+     * where, never what: the token must not reach the log.
+     */
+    static Optional<String> unsendable(String token) {
+      for (int i = 0; i < token.length(); i++) {
+        char c = token.charAt(i);
+        boolean atAnEnd = i == 0 || i == token.length() - 1;
+        if (c == '\n' || c == '\r') {
+          return Optional.of(
+              "has a line break at character "
+                  + (i + 1)
+                  + " of "
+                  + token.length()
+                  + (i == token.length() - 1 ? " (a secret file's last newline?)" : "")
+                  + ", which no request can send: remove it");
+        }
+        if ((c == ' ' || c == '\t') && atAnEnd) {
+          return Optional.of(
+              (i == 0 ? "starts" : "ends")
+                  + " with a space or tab, which a request's token is read without: remove it");
+        }
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+          return Optional.of(
+              "has a control character at character "
+                  + (i + 1)
+                  + ", which no request can send: remove it");
+        }
+        if (c > 0x7e) {
+          return Optional.of(
+              "has a character past ASCII at character "
+                  + (i + 1)
+                  + ", which a request's header cannot carry as configured: use ASCII only");
+        }
+      }
+      return Optional.empty();
     }
   }
 }

@@ -38,6 +38,19 @@ public final class TokenRegistry {
           token.token() != null
               ? sha256(token.token())
               : HexFormat.of().parseHex(token.tokenSha256().toLowerCase(Locale.ROOT));
+      for (Entry other : entries) {
+        if (MessageDigest.isEqual(hash, other.sha256())) {
+          // the caller would be whichever came first, and the order changes from run to run
+          boolean otherFirst = other.name().compareTo(e.getKey()) < 0;
+          throw new IllegalArgumentException(
+              "sluice.security.tokens."
+                  + (otherFirst ? other.name() : e.getKey())
+                  + " and sluice.security.tokens."
+                  + (otherFirst ? e.getKey() : other.name())
+                  + " are the same token: a request with it would run as either, by turns across"
+                  + " restarts; give each name its own token");
+        }
+      }
       entries.add(new Entry(e.getKey(), hash, token.role()));
     }
     if (entries.isEmpty()) {

@@ -140,6 +140,71 @@ class TokenRegistryTest {
     }
   }
 
+  /**
+   * A token no request can present is refused at start, saying where the fault is but not the
+   * token: a secret file's last newline, spaces around it, a control character or one past ASCII.
+   * Spaces and tabs inside it can be sent, and are kept.
+   */
+  @Test
+  void refusesAPlainTokenNoRequestCanPresent() {
+    String base = "s3cr3t-token-value";
+    Map<String, String> faults =
+        Map.of(
+            base + "\n",
+            "has a line break at character 19 of 19 (a secret file's last newline?), which no"
+                + " request can send: remove it",
+            " " + base,
+            "starts with a space or tab, which a request's token is read without: remove it",
+            base + "\t",
+            "ends with a space or tab, which a request's token is read without: remove it",
+            "s3cr3t\u0000token-value",
+            "has a control character at character 7, which no request can send: remove it",
+            "s3cr3t-t\u00f6ken-value",
+            "has a character past ASCII at character 9, which a request's header cannot carry as"
+                + " configured: use ASCII only");
+    faults.forEach(
+        (token, fault) ->
+            assertThatThrownBy(
+                    () ->
+                        new SecuritySettings(
+                            false,
+                            Map.of(
+                                "ci",
+                                new SecuritySettings.TokenSettings(token, null, Role.WRITER))))
+                .as(fault)
+                .hasMessage("sluice.security.tokens.ci.token " + fault)
+                .hasMessageNotContaining("s3cr3t"));
+    for (String sendable : List.of("s3cr3t token value", "s3cr3t\ttoken-value")) {
+      TokenRegistry tokens =
+          TokenRegistry.from(
+              new SecuritySettings(
+                  false,
+                  Map.of("ci", new SecuritySettings.TokenSettings(sendable, null, Role.WRITER))));
+      assertThat(tokens.authenticate(sendable)).isEqualTo(new Caller("ci", Role.WRITER));
+    }
+  }
+
+  /**
+   * One token under two names is refused at start, plain or hashed: a request with it ran as
+   * whichever name the settings' map gave first, which changes from run to run.
+   */
+  @Test
+  void refusesOneTokenUnderTwoNames() {
+    String token = "shared-token-0000000001";
+    String hash = HexFormat.of().formatHex(TokenRegistry.sha256(token));
+    SecuritySettings twice =
+        new SecuritySettings(
+            false,
+            Map.of(
+                "ci-write", new SecuritySettings.TokenSettings(token, null, Role.WRITER),
+                "ci-read", new SecuritySettings.TokenSettings(null, hash, Role.READER)));
+    assertThatThrownBy(() -> TokenRegistry.from(twice))
+        .hasMessage(
+            "sluice.security.tokens.ci-read and sluice.security.tokens.ci-write are the same"
+                + " token: a request with it would run as either, by turns across restarts; give"
+                + " each name its own token");
+  }
+
   @Test
   void rolesIncludeTheOnesBelowThem() {
     assertThat(Role.ADMIN.includes(Role.WRITER)).isTrue();
