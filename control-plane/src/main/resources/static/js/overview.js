@@ -18,6 +18,12 @@ const CHANGE_EVENTS = new Set(['rules', 'agent']);
  */
 const LAST_CHANGE_LOADS = 4;
 
+/**
+ * A row's last change when the service's revision was written around the API (etcdctl, a
+ * restore): the history has no entry for it, so no author or time to show.
+ */
+const OUTSIDE_THE_API = 'written outside the API (no history entry)';
+
 /** The rule language's service names (RuleDocument.SERVICE_NAME), in words. */
 const SERVICE_NAME_RULE =
   'Use letters, digits, ".", "_" and "-", starting with a letter or digit, at most 63 characters'
@@ -255,11 +261,13 @@ export class OverviewPage {
     row.open.classList.toggle('bad', v.breakersOpen > 0);
     let author = null;
     let time = null;
+    let outside = null;
     if (v.revision != null) {
       const known = this.lastChanges.get(v.name);
       if (known && known.revision === v.revision) {
         author = known.author;
         time = known.time;
+        outside = known.outside ?? null;
       } else {
         this.loadLastChange(v.name, v.revision, row);
       }
@@ -273,7 +281,7 @@ export class OverviewPage {
         ? (v.source
           ? `no rules of its own (${v.source} applies)`
           : 'no rules (built-in defaults apply)')
-        : author == null ? '…' : null,
+        : outside ?? (author == null ? '…' : null),
       author,
       time);
   }
@@ -304,16 +312,23 @@ export class OverviewPage {
 
   async fetchLastChange(name, revision, row) {
     try {
+      // who and when alone: the document of the entry is not shown here
       const entries = listOf(
-        (await call('GET', `api/v1/services/${enc(name)}/rules/history?limit=1`)).body,
+        (await call('GET',
+          `api/v1/services/${enc(name)}/rules/history?limit=1&documents=false`)).body,
         'history',
         'versions');
-      const last = entries.length ? historyView(entries[0]) : { author: '—', time: null };
+      const last = entries.length ? historyView(entries[0]) : null;
+      // A revision the newest entry is not made no write through the API (etcdctl, a restore):
+      // the entry's author and time are an earlier change's, not this one's.
+      const change = last && last.revision === revision
+        ? { revision, author: last.author, time: last.time }
+        : { revision, author: null, time: null, outside: OUTSIDE_THE_API };
       // a newer revision came while this one loaded: its own load says who made it, and this
       // answer must neither take its place nor show the older change's author beside it
       if (this.lastChanges.get(name)?.loading !== revision) return;
-      this.lastChanges.set(name, { revision, author: last.author, time: last.time });
-      if (!this.closed) showChange(row, null, last.author, last.time);
+      this.lastChanges.set(name, change);
+      if (!this.closed) showChange(row, change.outside ?? null, change.author, change.time);
     } catch {
       if (this.lastChanges.get(name)?.loading === revision) this.lastChanges.delete(name);
     }

@@ -427,6 +427,17 @@ class WebUiIT {
     } finally {
       js("window.fetch = window.__next.unheld;");
     }
+
+    // rules written around the API (etcdctl): no history entry made them, so no author is shown;
+    // the newest entry's (the deletion's) author and time were shown beside the new revision
+    long aroundTheApi =
+        etcd.server()
+            .put(
+                "/sluice/v1/rules/" + service,
+                ordersDocument(0.4)
+                    .replace("\"service\": \"orders\"", "\"service\": \"" + service + "\""));
+    awaitText(revision, String.valueOf(aroundTheApi));
+    awaitText(lastChange, "written outside the API (no history entry)");
   }
 
   /**
