@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -98,7 +99,9 @@ public final class RuleStore {
    * How long a write waits for the writes of its service before it on this control plane ({@link
    * ServiceWriteLocks}).
    */
-  private static final Duration TURN_WAIT = Duration.ofSeconds(15);
+  private static final int TURN_WAIT_SECONDS = 15;
+
+  private static final Duration TURN_WAIT = Duration.ofSeconds(TURN_WAIT_SECONDS);
 
   /** An expected revision meaning "any, as long as the document exists" ({@code If-Match: *}). */
   public static final long ANY_EXISTING = -1;
@@ -115,13 +118,28 @@ public final class RuleStore {
   private final HistoryRetention retention;
   private final Clock clock;
   private final ContentionPause pause = ContentionPause.DEFAULT;
-  private final ServiceWriteLocks turns = new ServiceWriteLocks(TURN_WAIT);
+  private final ServiceWriteLocks turns;
 
+  @Autowired
   RuleStore(EtcdGateway etcd, HistoryCodec history, HistoryRetention retention, Clock clock) {
+    this(etcd, history, retention, clock, TURN_WAIT);
+  }
+
+  /**
+   * @param turnWait how long a write waits for the writes of its service before it (a test's
+   *     shorter wait; {@value #TURN_WAIT_SECONDS} s otherwise)
+   */
+  RuleStore(
+      EtcdGateway etcd,
+      HistoryCodec history,
+      HistoryRetention retention,
+      Clock clock,
+      Duration turnWait) {
     this.etcd = etcd;
     this.history = history;
     this.retention = retention;
     this.clock = clock;
+    this.turns = new ServiceWriteLocks(turnWait);
   }
 
   /** The turns its writes take ({@link ServiceWriteLocks}): a test holds one to line writes up. */

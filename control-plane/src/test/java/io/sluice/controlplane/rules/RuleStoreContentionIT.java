@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -147,6 +148,57 @@ class RuleStoreContentionIT {
     return catchThrowableOfType(
         ApiException.class,
         () -> store.put(SERVICE, document(), expected, new RuleStore.Change("ci", null)));
+  }
+
+  /**
+   * A write that waits its turn longer than the limit, behind other writes of its service on this
+   * control plane, is given up as contention whatever its precondition says (the OpenAPI document
+   * says so too): nothing is written, and the revision it expected is still the stored one.
+   */
+  @Test
+  void aWriteThatWaitsItsTurnTooLongIsContentionWhateverItsPrecondition() throws Exception {
+    long revision = storeDirectly();
+    EtcdGateway gateway = TestGateways.on(client, Duration.ofSeconds(5));
+    RuleStore store =
+        new RuleStore(
+            gateway,
+            TestHistoryCodecs.plain(),
+            new HistoryRetention(gateway, HistorySettings.UNLIMITED),
+            Clock.systemUTC(),
+            Duration.ofSeconds(1));
+    ServiceWriteLocks.Turn held = store.turns().await(SERVICE);
+    try {
+      // another request's thread: the turns are fair locks, which the holder's own thread enters
+      CompletableFuture<Long> write =
+          CompletableFuture.supplyAsync(
+              () ->
+                  store.put(
+                      SERVICE,
+                      document(SERVICE, 0.7),
+                      RuleStore.Expected.revision(revision),
+                      new RuleStore.Change("ci", null)));
+      Throwable failure =
+          catchThrowableOfType(ExecutionException.class, () -> write.get(30, TimeUnit.SECONDS))
+              .getCause();
+      assertThat(failure).isInstanceOf(ApiException.class);
+      ApiException gaveUp = (ApiException) failure;
+      assertThat(gaveUp.problem().status().value()).isEqualTo(409);
+      assertThat(gaveUp.problem().type()).hasToString("urn:sluice:problem:write-contention");
+      assertThat(gaveUp.getMessage())
+          .contains("were being written by other requests for 1 s")
+          .contains("nothing was written");
+    } finally {
+      held.release();
+    }
+    assertThat(
+            client
+                .getKVClient()
+                .get(bytes(RULES_KEY))
+                .get(5, TimeUnit.SECONDS)
+                .getKvs()
+                .get(0)
+                .getModRevision())
+        .isEqualTo(revision);
   }
 
   /**
