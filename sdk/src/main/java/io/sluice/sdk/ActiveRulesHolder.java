@@ -131,7 +131,8 @@ public final class ActiveRulesHolder {
     for (Consumer<ActiveRules> listener : listeners) {
       try {
         listener.accept(rules);
-      } catch (RuntimeException | LinkageError e) {
+      } catch (Throwable e) {
+        FatalErrors.rethrowIfFatal(e);
         // LinkageError too: in the agent a listener's class can fail to load, and that must not
         // stop the other listeners nor escape into the rule source (it would end a file watch)
         // quietly: a log handler of the app's that throws here would otherwise stop the listeners

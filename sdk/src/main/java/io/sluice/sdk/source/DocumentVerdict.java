@@ -2,6 +2,7 @@ package io.sluice.sdk.source;
 
 import io.sluice.rules.ValidationError;
 import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.FatalErrors;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -47,7 +48,8 @@ record DocumentVerdict(ActiveRules rules, RuleRejection rejection, Throwable fai
           new RuleRejection(
               source, origin, revision, outcome.errors(), outcome.problemCount(), clock.instant()),
           null);
-    } catch (RuntimeException | LinkageError e) {
+    } catch (Throwable e) {
+      FatalErrors.rethrowIfFatal(e); // a stack overflow is rejected as a bug too
       ValidationError failed =
           new ValidationError(
               "$",

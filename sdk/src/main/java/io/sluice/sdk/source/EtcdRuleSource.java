@@ -352,7 +352,9 @@ public final class EtcdRuleSource implements RuleSource {
     }
     try {
       task.run();
-    } catch (RuntimeException | LinkageError e) {
+    } catch (Throwable e) {
+      // every failure, the JVM's own too (see FatalErrors): one that left here would be kept by
+      // the executor without a word, and the source would never read or watch again
       if (closed.get()) {
         // close() abandoned this thread, and the caller may have closed the client since: what
         // failed then is no news to the app
@@ -370,7 +372,7 @@ public final class EtcdRuleSource implements RuleSource {
         // plainly, each dropped only once written: EtcdRuleSourceFailedTaskIT), or by a bug.
         try {
           tellRejectionsAndDeletes(null);
-        } catch (RuntimeException | LinkageError again) {
+        } catch (Throwable again) {
           // telling them failed here too (a logger's handler that throws at every such line, most
           // likely what the task failed on): dropped, or every later read would fail on them
           // before it publishes anything

@@ -3,6 +3,7 @@ package io.sluice.sdk.source;
 import io.sluice.rules.RuleCodec;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.FatalErrors;
 import io.sluice.sdk.QuietLog;
 import io.sluice.sdk.RepeatedFailureLine;
 import java.io.IOException;
@@ -157,7 +158,8 @@ public final class FileRuleSource implements RuleSource {
     try {
       watchService = openWatchServiceWithin(RegularFiles.TIMEOUT);
       check();
-    } catch (RuntimeException | LinkageError e) {
+    } catch (Throwable e) {
+      FatalErrors.rethrowIfFatal(e);
       // check() handles the file's problems itself; this is a bug (or a log line that threw), and
       // start() must not throw it nor skip starting the watch. It starts a stretch of failed reads
       // as the watch loop's do, when its line is written: a failure of the loop's right after is
@@ -234,9 +236,10 @@ public final class FileRuleSource implements RuleSource {
           awaitChange();
           check();
           readsAgain();
-        } catch (ClosedWatchServiceException e) {
+        } catch (InterruptedException | ClosedWatchServiceException e) {
           throw e; // closing
-        } catch (RuntimeException | LinkageError e) {
+        } catch (Throwable e) {
+          FatalErrors.rethrowIfFatal(e);
           // a bug, or a log handler of the app's that threw at one of this source's lines: one
           // failed read must not end the watch, or no later edit would ever be read
           readFailed(e);
@@ -244,7 +247,8 @@ public final class FileRuleSource implements RuleSource {
       }
     } catch (InterruptedException | ClosedWatchServiceException e) {
       // Closing.
-    } catch (RuntimeException | LinkageError e) {
+    } catch (Throwable e) {
+      // the JVM's own failures too: the watch's end is said, not left to the thread's handler
       logQuietly(Level.WARNING, "the watch of the " + named + " stopped", e);
     } finally {
       closeWatchService();

@@ -1,6 +1,7 @@
 package io.sluice.sdk.source;
 
 import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.FatalErrors;
 import io.sluice.sdk.QuietLog;
 import java.util.List;
 import java.util.Objects;
@@ -40,7 +41,8 @@ final class RuleSourceListeners {
       }
       try {
         listener.onApplied(rules);
-      } catch (RuntimeException | LinkageError e) {
+      } catch (Throwable e) {
+        FatalErrors.rethrowIfFatal(e);
         failed(e);
       }
     }
@@ -53,7 +55,8 @@ final class RuleSourceListeners {
       }
       try {
         listener.onRejected(rejection);
-      } catch (RuntimeException | LinkageError e) {
+      } catch (Throwable e) {
+        FatalErrors.rethrowIfFatal(e);
         failed(e);
       }
     }

@@ -157,6 +157,55 @@ class EtcdRuleSourceFailedTaskIT {
   }
 
   /**
+   * A listener that throws an {@code Error} that is not the JVM's own ({@code AssertionError} under
+   * {@code -ea}), of the holder or of the source, neither keeps the other listeners from being told
+   * nor ends the source: its read went on to watch, and later documents apply. The error left the
+   * source's task before it watched, and its executor kept it without a word: the source ran the
+   * first rules for good.
+   */
+  @Test
+  void aListenerThatThrowsAnErrorNeitherStopsTheOthersNorEndsTheSource() {
+    String service = newService();
+    EtcdKeys local = new EtcdKeys("/failed-task-" + service);
+    long first = etcd.server().put(local.rules(service), document(service, 0.4));
+    ActiveRulesHolder holder = holder(service);
+    AtomicInteger thrown = new AtomicInteger();
+    List<Long> toldAfterIt = new CopyOnWriteArrayList<>();
+    holder.addListener(
+        rules -> {
+          if (thrown.getAndIncrement() == 0) {
+            throw new AssertionError("a holder listener's assertion");
+          }
+        });
+    holder.addListener(rules -> toldAfterIt.add(rules.revision()));
+    try (LogCapture log = LogCapture.of(ActiveRulesHolder.class)) {
+      EtcdRuleSource source =
+          EtcdRuleSource.builder(sources.client(), holder, service)
+              .keys(local)
+              .retryBackoff(Duration.ofMillis(50), Duration.ofMillis(100))
+              .build();
+      AtomicInteger sourceThrown = new AtomicInteger();
+      source.addListener(
+          new RuleSourceListener() {
+            @Override
+            public void onApplied(ActiveRules rules) {
+              if (sourceThrown.getAndIncrement() == 0) {
+                throw new AssertionError("a source listener's assertion");
+              }
+            }
+          });
+      sources.started(source);
+
+      awaitApplied(holder, first);
+      await().atMost(AWAIT).until(source::isWatching);
+      long second = etcd.server().put(local.rules(service), document(service, 0.6));
+      awaitApplied(holder, second);
+      assertThat(toldAfterIt).contains(first, second);
+      assertThat(log.messages()).contains("a rules listener failed; the others were still told");
+    }
+  }
+
+  /**
    * A client of the class's etcd counting its transactions (the source's reads) in {@code txns}.
    */
   private Client counting(AtomicInteger txns) {
