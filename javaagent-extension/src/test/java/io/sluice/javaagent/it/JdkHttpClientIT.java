@@ -246,6 +246,28 @@ class JdkHttpClientIT extends AbstractHttpClientIT {
   }
 
   /**
+   * Calls the app gives up on by interrupting the virtual thread that makes them (a time limiter's
+   * cancellation, an executor's {@code shutdownNow}) through {@code HttpURLConnection} say nothing
+   * about the target: on a virtual thread the socket fails them with {@code SocketException: Closed
+   * by interrupt}. Counted as the target's failures, they opened the breaker of a healthy target,
+   * as the JDK client's, OkHttp's and Apache's calls no longer did.
+   */
+  @Test
+  void callsTheAppInterruptsOnVirtualThreadsLeaveTheBreakerClosed() throws Exception {
+    String policy = "interrupted-virtual-huc";
+    checkAppFailuresLeaveTheBreakerClosed(
+        java21App(),
+        java21Service(),
+        policy,
+        Rules.breaker(policy, downstream.port(), "/interrupted/**", "120s", Rules.ERROR, false),
+        "virtual:huc-interrupted",
+        "GET",
+        downstream.url("/interrupted/virtual-huc"),
+        "interrupted by the app",
+        error -> error.contains("Closed by interrupt"));
+  }
+
+  /**
    * Calls the app makes on a client it shut down ({@code HttpClient#shutdown} or {@code close()},
    * Java 21 and later) never leave the process: the JDK fails each at once with {@code IOException:
    * closed}, which says nothing about the target, and six of them leave a closed breaker closed

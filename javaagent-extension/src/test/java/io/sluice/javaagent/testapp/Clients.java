@@ -336,6 +336,7 @@ final class Clients {
       case "apache4-failing-body" -> ApacheHttpClient4Clients::failingBody;
       case "apache4-streaming-body" -> ApacheHttpClient4Clients::streamingBody;
       case "huc" -> Clients::urlConnection;
+      case "huc-interrupted" -> (method, url) -> interrupted(() -> urlConnection(method, url));
       case "huc-tls" -> Clients::urlConnectionTls;
       case "huc-disconnect" -> Clients::urlConnectionDisconnect;
       case "huc-reconnect" -> Clients::urlConnectionReconnect;

@@ -170,12 +170,23 @@ public final class HttpUrlConnectionCalls {
       return;
     }
     if (thrown instanceof IOException && !isProxySelectorRefusal(thrown)) {
-      call.onError(thrown);
+      failed(call, thrown);
     } else if (thrown != null) {
       call.discard();
     } else if (cached) {
       call.discard();
     }
+  }
+
+  /**
+   * The call failed with {@code thrown}, an I/O error: the target's failure, unless the app gave up
+   * on the call by interrupting its thread (on a virtual thread the socket then fails with {@code
+   * SocketException: Closed by interrupt}), which abandons it as the other clients' calls are (see
+   * {@link SluiceBridge#end}). Counted, a time limiter's cancellations of calls to a slow but
+   * healthy target made on virtual threads opened its breaker.
+   */
+  private static void failed(SluiceCall call, Throwable thrown) {
+    SluiceBridge.end(call, -1, thrown);
   }
 
   /**
@@ -333,7 +344,7 @@ public final class HttpUrlConnectionCalls {
     if (expected != -1L && written > expected) {
       call.discard();
     } else {
-      call.onError(thrown);
+      failed(call, thrown);
     }
   }
 
@@ -359,7 +370,7 @@ public final class HttpUrlConnectionCalls {
     if (expected != -1L && written != expected) {
       call.discard();
     } else {
-      call.onError(thrown);
+      failed(call, thrown);
     }
   }
 
@@ -412,7 +423,7 @@ public final class HttpUrlConnectionCalls {
     if (responseCode >= 0) {
       call.onResponse(responseCode);
     } else if (thrown instanceof IOException) {
-      call.onError(thrown);
+      failed(call, thrown);
     } else {
       // the app's own code the JDK ran for the call (its CookieHandler) threw, or its cache
       // answered
