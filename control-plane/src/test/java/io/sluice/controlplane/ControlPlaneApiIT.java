@@ -1540,6 +1540,17 @@ class ControlPlaneApiIT {
               .isEqualTo("urn:sluice:problem:invalid-request");
           assertThat(answer.json().get("detail").asString()).as(body).contains(detail);
         });
+    // each one, not only the first: the client would meet the next at its next try
+    ApiClient.Answer twoTwice =
+        api.post(
+            path,
+            READER,
+            "{\"span\": {\"name\": \"a\", \"name\": \"b\", \"kind\": \"SERVER\","
+                + " \"kind\": \"CLIENT\", \"name\": \"c\"}}");
+    assertThat(twoTwice.json().get("detail").asString())
+        .isEqualTo(
+            "duplicate field 'name' in span: give each field once; duplicate field 'kind' in span:"
+                + " give each field once");
     // listed with every other problem of the request
     ApiClient.Answer both =
         api.post(path, READER, "{\"span\": {\"name\": \"a\", \"name\": \"b\", \"attribute\": {}}}");

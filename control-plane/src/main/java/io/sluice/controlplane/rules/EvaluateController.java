@@ -12,6 +12,10 @@ import io.sluice.rules.SpanKind;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -24,9 +28,7 @@ import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
-import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.TokenStreamContext;
-import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -144,7 +146,7 @@ class EvaluateController {
 
   /** Refuses a request whose inputs are longer than {@link #MAX_INPUT_CHARS}, naming each one. */
   private static void requireShortInputs(EvaluateRequest request) {
-    List<String> tooLong = new java.util.ArrayList<>();
+    List<String> tooLong = new ArrayList<>();
     if (request.span() != null) {
       if (isTooLong(request.span().name())) {
         tooLong.add("span.name");
@@ -188,11 +190,8 @@ class EvaluateController {
     if (body == null || body.isNull()) {
       return null;
     }
-    List<String> problems = new java.util.ArrayList<>();
-    String duplicate = duplicateField(raw, drafts);
-    if (duplicate != null) {
-      problems.add(duplicate);
-    }
+    List<String> problems = new ArrayList<>();
+    problems.addAll(duplicateFields(raw, drafts));
     unknownFields(body, "", problems);
     for (String part : List.of("span", "call")) {
       JsonNode node = body.get(part);
@@ -215,39 +214,53 @@ class EvaluateController {
   }
 
   /**
-   * The first field the request gives twice, outside {@code document}, described with where it is;
-   * or {@code null}. Found by the parser's own duplicate detection, as a save's parse finds one in
-   * a document ({@code STRICT_DUPLICATE_DETECTION}). A draft's duplicates are the draft's parse to
-   * report, in a save's words (invalid-rules), so the drafts are read as {@code null} here: what
-   * stays is the request around them, a repeated {@code "document"} included.
+   * Each field the request gives twice, outside {@code document}, described with where it is, in
+   * the order the second one comes (at most {@value #MAX_DUPLICATES_SAID}, then how many more): a
+   * client that fixes the first should not meet the next only on its next try. A draft's duplicates
+   * are the draft's parse to report, in a save's words (invalid-rules), so the drafts are read as
+   * {@code null} here: what stays is the request around them, a repeated {@code "document"}
+   * included.
    *
    * @param drafts where the drafts lie ({@link #documentValues}), in order
    */
-  private String duplicateField(byte[] raw, List<long[]> drafts) {
+  private List<String> duplicateFields(byte[] raw, List<long[]> drafts) {
     byte[] request = drafts.isEmpty() ? raw : blanked(raw, drafts);
-    try (JsonParser parser =
-        json.reader().with(StreamReadFeature.STRICT_DUPLICATE_DETECTION).createParser(request)) {
-      try {
-        while (parser.nextToken() != null) {
-          // read through: the parser refuses a name its object already has
+    List<String> said = new ArrayList<>();
+    int more = 0;
+    // per object open, its names so far: 1 once seen, 2 once said
+    Deque<Map<String, Integer>> objects = new ArrayDeque<>();
+    try (JsonParser parser = json.createParser(request)) {
+      for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+        if (token == JsonToken.START_OBJECT) {
+          objects.push(new HashMap<>());
+        } else if (token == JsonToken.END_OBJECT) {
+          objects.pop();
+        } else if (token == JsonToken.PROPERTY_NAME
+            && objects.peek().merge(parser.currentName(), 1, Integer::sum) == 2) {
+          if (said.size() == MAX_DUPLICATES_SAID) {
+            more++;
+            continue;
+          }
+          String where = path(parser.streamReadContext().getParent());
+          said.add(
+              "duplicate field '"
+                  + cut(parser.currentName())
+                  + "'"
+                  + (where.isEmpty() ? "" : " in " + where)
+                  + ": give each field once");
         }
-      } catch (StreamReadException e) {
-        TokenStreamContext object = parser.streamReadContext();
-        if (object == null || !object.inObject() || object.currentName() == null) {
-          return null; // not a duplicate: the body was read as a tree already, so not expected
-        }
-        String where = path(object.getParent());
-        return "duplicate field '"
-            + cut(object.currentName())
-            + "'"
-            + (where.isEmpty() ? "" : " in " + where)
-            + ": give each field once";
       }
     } catch (JacksonException e) {
-      return null; // as above
+      return said; // the body was read as a tree already, so not expected
     }
-    return null;
+    if (more > 0) {
+      said.add(more + " more fields given twice");
+    }
+    return said;
   }
+
+  /** The most duplicate fields a refusal names one by one. */
+  private static final int MAX_DUPLICATES_SAID = 10;
 
   /**
    * {@code raw} with each draft replaced by {@code null}, in one pass: a body may repeat {@code
@@ -361,7 +374,7 @@ class EvaluateController {
    * read as a tree already, so that is not expected).
    */
   private List<long[]> documentValues(byte[] raw) {
-    List<long[]> ranges = new java.util.ArrayList<>();
+    List<long[]> ranges = new ArrayList<>();
     try (JsonParser parser = json.createParser(raw)) {
       if (parser.nextToken() == JsonToken.START_OBJECT) {
         while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
