@@ -141,6 +141,13 @@ public final class EtcdRuleSource implements RuleSource {
 
   private final SourceThread worker;
   private volatile RuleRejection lastRejection;
+
+  /**
+   * A rejection that stood until the current task replaced or cleared it, not yet told to the
+   * listeners (see {@link #tellWithdrawn}); the source's thread only.
+   */
+  private RuleRejection withdrawn;
+
   private volatile boolean watching;
 
   private final OpenWatches watches = new OpenWatches(closed::get);
@@ -791,7 +798,24 @@ public final class EtcdRuleSource implements RuleSource {
   }
 
   private void updateLastRejection() {
+    RuleRejection before = lastRejection;
     lastRejection = slots.lastRejection();
+    if (before != null && lastRejection != before && withdrawn == null) {
+      withdrawn = before;
+    }
+  }
+
+  /**
+   * Tells the listeners of a rejection that no longer stands ({@link
+   * RuleSourceListener#onRejectionWithdrawn}), once the rules in force are decided: the agent's
+   * status would otherwise show it until its next refresh, when no rules were published with it.
+   */
+  private void tellWithdrawn() {
+    RuleRejection told = withdrawn;
+    withdrawn = null;
+    if (told != null && !closed.get()) {
+      listeners.withdrawn(told);
+    }
   }
 
   /**
@@ -815,6 +839,11 @@ public final class EtcdRuleSource implements RuleSource {
    * RuleSlots#fallsBackPastARejection}).
    */
   private void publishEffective() {
+    publishEffectiveRules();
+    tellWithdrawn();
+  }
+
+  private void publishEffectiveRules() {
     if (closed.get()) {
       held.drop();
       return; // close() abandoned this thread: what it read is neither published nor saved

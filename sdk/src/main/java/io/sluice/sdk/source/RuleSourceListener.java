@@ -19,4 +19,12 @@ public interface RuleSourceListener {
    * #onApplied} follows).
    */
   default void onRejected(RuleRejection rejection) {}
+
+  /**
+   * A rejection no longer stands, and no {@link #onApplied} says so: the refused document was
+   * deleted or replaced while other rules stayed in force (a fixed {@code _default} while the
+   * service's own document applies), or a newer rejection took its place. {@link
+   * RuleSource#lastRejection()} no longer returns it.
+   */
+  default void onRejectionWithdrawn(RuleRejection withdrawn) {}
 }

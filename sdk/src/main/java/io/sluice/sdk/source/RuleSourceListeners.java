@@ -48,6 +48,20 @@ final class RuleSourceListeners {
     }
   }
 
+  void withdrawn(RuleRejection withdrawn) {
+    for (RuleSourceListener listener : listeners) {
+      if (closed) {
+        return;
+      }
+      try {
+        listener.onRejectionWithdrawn(withdrawn);
+      } catch (Throwable e) {
+        FatalErrors.rethrowIfFatal(e);
+        failed(e);
+      }
+    }
+  }
+
   void rejected(RuleRejection rejection) {
     for (RuleSourceListener listener : listeners) {
       if (closed) {

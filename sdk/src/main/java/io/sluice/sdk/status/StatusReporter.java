@@ -129,6 +129,11 @@ public final class StatusReporter implements AutoCloseable {
         public void onRejected(RuleRejection rejection) {
           requestUpdate();
         }
+
+        @Override
+        public void onRejectionWithdrawn(RuleRejection withdrawn) {
+          requestUpdate();
+        }
       };
 
   private final LongSupplier nanoTime;

@@ -9,6 +9,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.LeaseOption;
+import io.sluice.rules.RuleDocument;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
 import io.sluice.rules.wire.EtcdKeys;
@@ -58,6 +59,9 @@ class StatusReporterIT {
    * loads jetcd, gRPC and Netty, which takes over ten seconds on a loaded two-core machine.
    */
   private static final Duration AWAIT = Duration.ofSeconds(30);
+
+  /** A bound for a write that must not wait for a refresh of a minute. */
+  private static final Duration WELL_BEFORE_THE_REFRESH = Duration.ofSeconds(10);
 
   /**
    * The call timeout of reporters refreshing once a minute, whose tests start by awaiting the first
@@ -774,6 +778,61 @@ class StatusReporterIT {
             "$.sampling.defaultRatio: must be from 0 to 1, not 1.5",
             "$.breakers[0].slidingWindow.size: must be at least 1, not 0");
     assertThat(holder.current().revision()).isEqualTo(good);
+  }
+
+  /**
+   * A rejection that no longer stands leaves the status at once, though no rules were applied with
+   * it: the refused document deleted while {@code _default} applies, and a refused {@code _default}
+   * fixed while the service's own document applies. It stayed until the next refresh (a minute
+   * here), as only applied and rejected documents asked for a write.
+   */
+  @Test
+  void aRejectionThatNoLongerStandsLeavesTheStatusWithoutWaitingForTheRefresh() throws Exception {
+    String service = newService();
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
+    EtcdRuleSource source = closeLater(EtcdRuleSource.builder(client(), holder, service).build());
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(client(), service, holder)
+                .addRuleSource(source)
+                .refreshInterval(Duration.ofSeconds(60))
+                .build());
+    String defaults = keys.rules(RuleDocument.DEFAULT_SERVICE);
+    long fallback = etcd.server().put(defaults, document(RuleDocument.DEFAULT_SERVICE, 0.5));
+    source.start();
+    reporter.start();
+    Client reader = client();
+
+    long bad = etcd.server().put(keys.rules(service), invalidDocument(service));
+    await()
+        .atMost(AWAIT)
+        .until(
+            () ->
+                status(reader, reporter.key())
+                    .map(AgentStatus::rejected)
+                    .map(r -> r.revision() == bad)
+                    .orElse(false));
+    etcd.server().delete(keys.rules(service));
+    await()
+        .atMost(WELL_BEFORE_THE_REFRESH)
+        .until(() -> status(reader, reporter.key()).map(AgentStatus::rejected).isEmpty());
+    assertThat(holder.current().revision()).isEqualTo(fallback);
+
+    long own = etcd.server().put(keys.rules(service), document(service, 0.4));
+    long badDefaults = etcd.server().put(defaults, invalidDocument(RuleDocument.DEFAULT_SERVICE));
+    await()
+        .atMost(AWAIT)
+        .until(
+            () ->
+                status(reader, reporter.key())
+                    .map(AgentStatus::rejected)
+                    .map(r -> r.revision() == badDefaults)
+                    .orElse(false));
+    etcd.server().put(defaults, document(RuleDocument.DEFAULT_SERVICE, 0.6));
+    await()
+        .atMost(WELL_BEFORE_THE_REFRESH)
+        .until(() -> status(reader, reporter.key()).map(AgentStatus::rejected).isEmpty());
+    assertThat(holder.current().revision()).isEqualTo(own);
   }
 
   @Test
