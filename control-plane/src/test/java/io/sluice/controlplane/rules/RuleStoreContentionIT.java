@@ -159,13 +159,7 @@ class RuleStoreContentionIT {
   void aWriteThatWaitsItsTurnTooLongIsContentionWhateverItsPrecondition() throws Exception {
     long revision = storeDirectly();
     EtcdGateway gateway = TestGateways.on(client, Duration.ofSeconds(5));
-    RuleStore store =
-        new RuleStore(
-            gateway,
-            TestHistoryCodecs.plain(),
-            new HistoryRetention(gateway, HistorySettings.UNLIMITED),
-            Clock.systemUTC(),
-            Duration.ofSeconds(1));
+    RuleStore store = storeOn(gateway, Duration.ofSeconds(1));
     ServiceWriteLocks.Turn held = store.turns().await(SERVICE);
     try {
       // another request's thread: the turns are fair locks, which the holder's own thread enters
@@ -210,12 +204,7 @@ class RuleStoreContentionIT {
   void sixtyConcurrentWritersOfOneServiceAllGetTheirWriteIn() throws Exception {
     int writers = 60;
     EtcdGateway gateway = TestGateways.on(client, Duration.ofSeconds(10));
-    RuleStore store =
-        new RuleStore(
-            gateway,
-            TestHistoryCodecs.plain(),
-            new HistoryRetention(gateway, HistorySettings.UNLIMITED),
-            Clock.systemUTC());
+    RuleStore store = storeOn(gateway);
     // connected before the writers start: they race each other, not the connection
     client.getKVClient().get(bytes(RULES_KEY)).get(10, TimeUnit.SECONDS);
     ExecutorService pool = Executors.newFixedThreadPool(writers);
@@ -261,12 +250,7 @@ class RuleStoreContentionIT {
     int writers = 4;
     AtomicInteger calls = new AtomicInteger();
     EtcdGateway gateway = TestGateways.on(counted(client, calls), Duration.ofSeconds(5));
-    RuleStore store =
-        new RuleStore(
-            gateway,
-            TestHistoryCodecs.plain(),
-            new HistoryRetention(gateway, HistorySettings.UNLIMITED),
-            Clock.systemUTC());
+    RuleStore store = storeOn(gateway);
     client.getKVClient().get(bytes(RULES_KEY)).get(10, TimeUnit.SECONDS); // connected
     // the writers line up behind this turn, all waiting when the first of them goes to etcd
     ServiceWriteLocks.Turn lineUp = store.turns().await(SERVICE);
@@ -339,13 +323,28 @@ class RuleStoreContentionIT {
             method.getName().equals("getKVClient") ? countingKv : call(real, method, args));
   }
 
-  private RuleStore storeBeatenEveryTime() {
-    EtcdGateway gateway = TestGateways.on(beatenEveryTime(client), Duration.ofSeconds(5));
+  /** A store on {@code gateway} as the control plane builds it, with plain history entries. */
+  private static RuleStore storeOn(EtcdGateway gateway) {
     return new RuleStore(
         gateway,
         TestHistoryCodecs.plain(),
         new HistoryRetention(gateway, HistorySettings.UNLIMITED),
         Clock.systemUTC());
+  }
+
+  /** As {@link #storeOn(EtcdGateway)}, its writes waiting their turn {@code turnWait} at most. */
+  private static RuleStore storeOn(EtcdGateway gateway, Duration turnWait) {
+    return new RuleStore(
+        gateway,
+        TestHistoryCodecs.plain(),
+        new HistoryRetention(gateway, HistorySettings.UNLIMITED),
+        Clock.systemUTC(),
+        turnWait);
+  }
+
+  private RuleStore storeBeatenEveryTime() {
+    EtcdGateway gateway = TestGateways.on(beatenEveryTime(client), Duration.ofSeconds(5));
+    return storeOn(gateway);
   }
 
   /**

@@ -6,6 +6,7 @@ import io.sluice.sdk.QuietLog;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -35,40 +36,25 @@ final class RuleSourceListeners {
   }
 
   void applied(ActiveRules rules) {
-    for (RuleSourceListener listener : listeners) {
-      if (closed) {
-        return;
-      }
-      try {
-        listener.onApplied(rules);
-      } catch (Throwable e) {
-        FatalErrors.rethrowIfFatal(e);
-        failed(e);
-      }
-    }
+    tell(listener -> listener.onApplied(rules));
   }
 
   void withdrawn(RuleRejection withdrawn) {
-    for (RuleSourceListener listener : listeners) {
-      if (closed) {
-        return;
-      }
-      try {
-        listener.onRejectionWithdrawn(withdrawn);
-      } catch (Throwable e) {
-        FatalErrors.rethrowIfFatal(e);
-        failed(e);
-      }
-    }
+    tell(listener -> listener.onRejectionWithdrawn(withdrawn));
   }
 
   void rejected(RuleRejection rejection) {
+    tell(listener -> listener.onRejected(rejection));
+  }
+
+  /** Tells each listener in turn, until closed; one that fails does not stop the others. */
+  private void tell(Consumer<RuleSourceListener> news) {
     for (RuleSourceListener listener : listeners) {
       if (closed) {
         return;
       }
       try {
-        listener.onRejected(rejection);
+        news.accept(listener);
       } catch (Throwable e) {
         FatalErrors.rethrowIfFatal(e);
         failed(e);

@@ -804,35 +804,36 @@ class StatusReporterIT {
     Client reader = client();
 
     long bad = etcd.server().put(keys.rules(service), invalidDocument(service));
-    await()
-        .atMost(AWAIT)
-        .until(
-            () ->
-                status(reader, reporter.key())
-                    .map(AgentStatus::rejected)
-                    .map(r -> r.revision() == bad)
-                    .orElse(false));
+    awaitRejected(reader, reporter, bad);
     etcd.server().delete(keys.rules(service));
-    await()
-        .atMost(WELL_BEFORE_THE_REFRESH)
-        .until(() -> status(reader, reporter.key()).map(AgentStatus::rejected).isEmpty());
+    awaitNoRejection(reader, reporter);
     assertThat(holder.current().revision()).isEqualTo(fallback);
 
     long own = etcd.server().put(keys.rules(service), document(service, 0.4));
     long badDefaults = etcd.server().put(defaults, invalidDocument(RuleDocument.DEFAULT_SERVICE));
+    awaitRejected(reader, reporter, badDefaults);
+    etcd.server().put(defaults, document(RuleDocument.DEFAULT_SERVICE, 0.6));
+    awaitNoRejection(reader, reporter);
+    assertThat(holder.current().revision()).isEqualTo(own);
+  }
+
+  /** Waits until the status says the document at {@code revision} was rejected. */
+  private static void awaitRejected(Client reader, StatusReporter reporter, long revision) {
     await()
         .atMost(AWAIT)
         .until(
             () ->
                 status(reader, reporter.key())
                     .map(AgentStatus::rejected)
-                    .map(r -> r.revision() == badDefaults)
+                    .map(r -> r.revision() == revision)
                     .orElse(false));
-    etcd.server().put(defaults, document(RuleDocument.DEFAULT_SERVICE, 0.6));
+  }
+
+  /** Waits, well within a refresh of a minute, until the status says no rejection. */
+  private static void awaitNoRejection(Client reader, StatusReporter reporter) {
     await()
         .atMost(WELL_BEFORE_THE_REFRESH)
         .until(() -> status(reader, reporter.key()).map(AgentStatus::rejected).isEmpty());
-    assertThat(holder.current().revision()).isEqualTo(own);
   }
 
   @Test
