@@ -102,14 +102,7 @@ class RuleStoreContentionIT {
 
     assertThat(stale.problem()).isEqualTo(ProblemType.PRECONDITION_FAILED);
     // read again after the lost compare: the revision to read at, which a client needs to retry
-    long stored =
-        client
-            .getKVClient()
-            .get(bytes(RULES_KEY))
-            .get(5, TimeUnit.SECONDS)
-            .getKvs()
-            .get(0)
-            .getModRevision();
+    long stored = storedRevision();
     assertThat(stored).isGreaterThan(revision);
     assertThat(stale.properties()).containsEntry("currentRevision", stored);
     assertThat(beaten.get()).as("attempts beaten").isEqualTo(1);
@@ -140,6 +133,17 @@ class RuleStoreContentionIT {
         .get(5, TimeUnit.SECONDS)
         .getHeader()
         .getRevision();
+  }
+
+  /** The revision of the rules key as stored now. */
+  private long storedRevision() throws Exception {
+    return client
+        .getKVClient()
+        .get(bytes(RULES_KEY))
+        .get(5, TimeUnit.SECONDS)
+        .getKvs()
+        .get(0)
+        .getModRevision();
   }
 
   /** What a PUT of {@link #document()} expecting {@code expected} fails with, beaten every time. */
@@ -184,15 +188,7 @@ class RuleStoreContentionIT {
     } finally {
       held.release();
     }
-    assertThat(
-            client
-                .getKVClient()
-                .get(bytes(RULES_KEY))
-                .get(5, TimeUnit.SECONDS)
-                .getKvs()
-                .get(0)
-                .getModRevision())
-        .isEqualTo(revision);
+    assertThat(storedRevision()).isEqualTo(revision);
   }
 
   /**
