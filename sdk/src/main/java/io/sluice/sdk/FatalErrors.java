@@ -2,12 +2,11 @@ package io.sluice.sdk;
 
 /**
  * Which failures a guard of Sluice's lets pass. Guards on the rule sources' paths (a listener's
- * turn, a document's compilation, a source's task) catch every failure, an {@code Error} too: an
- * {@code AssertionError} of a listener under {@code -ea} left a source's task before it watched,
- * and the task's executor kept it without a word, so the app ran its first rules for good. Only the
- * JVM's own failures (out of memory, an internal error) pass, which no guard can mend; a {@link
- * StackOverflowError} does not (a deeply nested document, a recursion bug: the thread is well again
- * once it has unwound).
+ * turn, a log line's) catch every failure, an {@code Error} too: an {@code AssertionError} of a
+ * listener under {@code -ea} left a source's task before it watched, and the task's executor kept
+ * it without a word, so the app ran its first rules for good. Only the JVM's own failures (out of
+ * memory, an internal error) pass, which no guard can mend; a {@link StackOverflowError} does not
+ * (a recursion bug: the thread is well again once it has unwound).
  */
 public final class FatalErrors {
 

@@ -23,7 +23,8 @@ public final class QuietLog {
     try {
       logger.log(level, line, thrown);
       return true;
-    } catch (RuntimeException | LinkageError handlerFailed) {
+    } catch (Throwable handlerFailed) {
+      FatalErrors.rethrowIfFatal(handlerFailed);
       return false; // nowhere left to tell it: the caller goes on regardless
     }
   }

@@ -2,7 +2,6 @@ package io.sluice.sdk.source;
 
 import io.sluice.rules.ValidationError;
 import io.sluice.sdk.ActiveRules;
-import io.sluice.sdk.FatalErrors;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -49,7 +48,8 @@ record DocumentVerdict(ActiveRules rules, RuleRejection rejection, Throwable fai
               source, origin, revision, outcome.errors(), outcome.problemCount(), clock.instant()),
           null);
     } catch (Throwable e) {
-      FatalErrors.rethrowIfFatal(e); // a stack overflow is rejected as a bug too
+      // every failure, the JVM's own too (out of memory on a huge document): the source has noted
+      // the revision as read, so one that left here would be neither applied nor rejected
       ValidationError failed =
           new ValidationError(
               "$",

@@ -26,6 +26,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -143,10 +144,10 @@ public final class EtcdRuleSource implements RuleSource {
   private volatile RuleRejection lastRejection;
 
   /**
-   * A rejection that stood until the current task replaced or cleared it, not yet told to the
-   * listeners (see {@link #tellWithdrawn}); the source's thread only.
+   * Rejections reported until the current task cleared them, not yet told to the listeners (see
+   * {@link #tellWithdrawn}); the source's thread only.
    */
-  private RuleRejection withdrawn;
+  private final List<RuleRejection> withdrawn = new ArrayList<>();
 
   private volatile boolean watching;
 
@@ -625,6 +626,7 @@ public final class EtcdRuleSource implements RuleSource {
       publishEffective();
     } else {
       tellRejectionsAndDeletes(null);
+      tellWithdrawn();
     }
   }
 
@@ -800,8 +802,10 @@ public final class EtcdRuleSource implements RuleSource {
   private void updateLastRejection() {
     RuleRejection before = lastRejection;
     lastRejection = slots.lastRejection();
-    if (before != null && lastRejection != before && withdrawn == null) {
-      withdrawn = before;
+    // reported until now, and no slot's any more: not one a newer rejection of the service's own
+    // document only hides (it is reported again once that one goes)
+    if (before != null && lastRejection != before && !slots.stands(before)) {
+      withdrawn.add(before);
     }
   }
 
@@ -811,10 +815,16 @@ public final class EtcdRuleSource implements RuleSource {
    * status would otherwise show it until its next refresh, when no rules were published with it.
    */
   private void tellWithdrawn() {
-    RuleRejection told = withdrawn;
-    withdrawn = null;
-    if (told != null && !closed.get()) {
-      listeners.withdrawn(told);
+    if (withdrawn.isEmpty()) {
+      return;
+    }
+    List<RuleRejection> told = List.copyOf(withdrawn);
+    withdrawn.clear();
+    for (RuleRejection rejection : told) {
+      if (closed.get()) {
+        return;
+      }
+      listeners.withdrawn(rejection);
     }
   }
 

@@ -562,11 +562,13 @@ public final class FileRuleSource implements RuleSource {
   }
 
   private void missing() {
-    if (lastRejection != null) {
+    RuleRejection withdrawn = lastRejection;
+    if (withdrawn != null) {
       // the rejected document is gone: its rejection no longer stands (RuleSource#lastRejection),
       // and the same content coming back is a new document to reject
       lastRejection = null;
       lastContent = null;
+      listeners.withdrawn(withdrawn);
     }
     if (!missingLogged) {
       missingLogged =

@@ -80,6 +80,11 @@ final class RuleSlots {
     return own != null ? own : defaultSlot.rejection;
   }
 
+  /** Whether {@code rejection} is still a slot's, reported or hidden by the service's own. */
+  boolean stands(RuleRejection rejection) {
+    return rejection == serviceSlot.rejection || rejection == defaultSlot.rejection;
+  }
+
   /** The last revision seen of either key; -1 before etcd first answered. */
   long seen() {
     return Math.max(serviceSlot.nextWatchRevision, defaultSlot.nextWatchRevision) - 1;

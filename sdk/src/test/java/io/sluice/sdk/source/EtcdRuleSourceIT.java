@@ -204,6 +204,43 @@ class EtcdRuleSourceIT {
   }
 
   /**
+   * A rejection is said withdrawn once no document of the service's keys stands rejected by it, and
+   * only then: a rejected {@code _default} that a rejection of the service's own document hides
+   * still stands, and is reported again (never withdrawn) once the service's own is fixed.
+   */
+  @Test
+  void aRejectionIsWithdrawnOnceItNoLongerStandsNotWhileAnotherHidesIt() {
+    String service = newService();
+    EtcdKeys local = new EtcdKeys("/withdrawn-" + service);
+    ActiveRulesHolder holder = holder(service);
+    List<Long> withdrawn = new CopyOnWriteArrayList<>();
+    EtcdRuleSource source =
+        EtcdRuleSource.builder(sources.client(), holder, service).keys(local).build();
+    source.addListener(SourceListeners.onWithdrawn(r -> withdrawn.add(r.revision())));
+    sources.started(source);
+    await().atMost(AWAIT).until(source::isWatching);
+    long own = server().put(local.rules(service), document(service, 0.7));
+    awaitApplied(holder, own);
+
+    long badDefault = server().put(local.rules("_default"), invalidDocument("_default"));
+    await().atMost(AWAIT).until(() -> source.lastRejection() != null);
+    long badOwn = server().put(local.rules(service), invalidDocument(service));
+    await()
+        .atMost(AWAIT)
+        .until(() -> source.lastRejection() != null && source.lastRejection().revision() == badOwn);
+    long fixedOwn = server().put(local.rules(service), document(service, 0.6));
+    awaitApplied(holder, fixedOwn);
+    await().atMost(AWAIT).until(() -> withdrawn.contains(badOwn));
+    assertThat(source.lastRejection().revision()).isEqualTo(badDefault);
+    long fixedDefault = server().put(local.rules("_default"), document("_default", 0.1));
+    await().atMost(AWAIT).until(() -> withdrawn.contains(badDefault));
+    assertThat(source.lastRejection()).isNull();
+    assertThat(withdrawn)
+        .as("after _default at %d", fixedDefault)
+        .containsExactly(badOwn, badDefault);
+  }
+
+  /**
    * A service whose own document is there but invalid runs {@code _default}, or the built-in
    * defaults: the line said it "has no document of its own", or that there is "no rule document",
    * and sent the operator to write one instead of fixing the one that was rejected.

@@ -254,6 +254,25 @@ class FileRuleSourceTest {
     assertThat(source.lastRejection()).isNull();
   }
 
+  /**
+   * A rejected file deleted: its rejection no longer stands, and the listeners hear so (the status
+   * reporter writes at once, not at its next refresh).
+   */
+  @Test
+  void aRejectedFileDeletedIsToldAsAWithdrawnRejection() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), invalidDocument("orders"));
+    start(file);
+    List<RuleRejection> withdrawn = new CopyOnWriteArrayList<>();
+    source.addListener(SourceListeners.onWithdrawn(withdrawn::add));
+    RuleRejection rejected = source.lastRejection();
+    assertThat(rejected).isNotNull();
+
+    Files.delete(file);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !withdrawn.isEmpty());
+    assertThat(withdrawn).containsExactly(rejected);
+    assertThat(source.lastRejection()).isNull();
+  }
+
   @Test
   void saysAtStartThatTheFileDoesNotExistAndKeepsTheRulesInForce() throws Exception {
     Path file = dir.resolve("later.json");

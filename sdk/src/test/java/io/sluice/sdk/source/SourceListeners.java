@@ -22,6 +22,18 @@ final class SourceListeners {
     };
   }
 
+  /**
+   * A listener that hands every rejection the source says no longer stands to {@code withdrawn}.
+   */
+  static RuleSourceListener onWithdrawn(Consumer<RuleRejection> withdrawn) {
+    return new RuleSourceListener() {
+      @Override
+      public void onRejectionWithdrawn(RuleRejection rejection) {
+        withdrawn.accept(rejection);
+      }
+    };
+  }
+
   /** A listener that hands every rejection the source tells to {@code rejected}. */
   static RuleSourceListener onRejected(Consumer<RuleRejection> rejected) {
     return new RuleSourceListener() {
