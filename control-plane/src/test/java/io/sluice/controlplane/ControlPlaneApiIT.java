@@ -236,6 +236,33 @@ class ControlPlaneApiIT {
   }
 
   /**
+   * A page reads on past at most 256 unreadable keys: past them it leads on below the lowest it
+   * read, as a page of them would, rather than reading a history unreadable all the way down (one a
+   * newer control plane wrote) whole for one page; the next page goes on from there.
+   */
+  @Test
+  void aPageReadsOnPastABoundedNumberOfUnreadableKeysThenLeadsOn() {
+    ApiClient api = api();
+    String service = "unreadable-stretch";
+    String path = "/api/v1/services/" + service + "/rules";
+    long bottom = writeVersions(api, path, 1).get(0);
+    for (int i = 1; i <= 300; i++) {
+      spoilHistoryEntry(service, bottom + i);
+    }
+    long top =
+        api.put(path, WRITER, document(null, 0.5, "top"), Map.of()).json().get("revision").asLong();
+    assertThat(top).isGreaterThan(bottom + 300);
+
+    JsonNode first = api.get(path + "/history?limit=1", READER).json();
+    assertThat(historyRevisions(first)).containsExactly(top);
+    long next = first.get("next").asLong();
+    assertThat(next).as("led on below the keys read").isGreaterThan(bottom).isLessThan(top);
+    JsonNode second = api.get(path + "/history?limit=1&before=" + next, READER).json();
+    assertThat(historyRevisions(second)).containsExactly(bottom);
+    assertThat(second.get("next").isNull()).as("next after %s", historyRevisions(second)).isTrue();
+  }
+
+  /**
    * Keys written around the API under a service's history prefix that sort above every revision key
    * (letters after digits) are not read as the newest entries: they filled the first page, which
    * then held only the journal's newest entry and no next page, hiding the rest of the history.

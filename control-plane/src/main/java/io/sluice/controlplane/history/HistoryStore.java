@@ -44,6 +44,15 @@ public final class HistoryStore {
   /** Reads of a page in a row that etcd's compaction may overtake before it fails saying so. */
   static final int MAX_ATTEMPTS = 3;
 
+  /** How many keys a page reads at a time below unreadable entries that made it short. */
+  private static final long READ_ON_BATCH = 16;
+
+  /**
+   * The most keys a page reads on below unreadable entries; past them, it leads on below the lowest
+   * read, as a page of those keys would.
+   */
+  private static final long MAX_KEYS_READ_ON = 256;
+
   private final EtcdGateway etcd;
   private final HistoryCodec codec;
   private final HistorySettings settings;
@@ -78,7 +87,9 @@ public final class HistoryStore {
    * One page of a service's history, newest first, as of one revision: the history keys and the
    * journal are read at the same revision, so a change committed meanwhile is either in the page
    * with every change before it, or not yet (the next read has it). Read at two revisions, a change
-   * committed between them could be left out while an older one was shown, as the newest.
+   * committed between them could be left out while an older one was shown, as the newest. (Keys
+   * read on below unreadable entries that made the page short are read later: older entries, which
+   * no write changes, though retention may have deleted some since.)
    *
    * @param before only entries with a revision below this, or {@code null} for the newest
    * @param limit at most this many entries
@@ -122,13 +133,22 @@ public final class HistoryStore {
     Set<Long> seen = new HashSet<>();
     long lowest = readable(read, prefix, entries, seen);
     // Entries left out (unreadable) made the page short while etcd holds more keys below: read on
-    // below the lowest one read until the page is full or the revision keys end, so that a page
-    // leads on only to entries there are (a page of unreadable keys alone would be an empty one).
-    // Keys below the first read are older entries, which later writes never change.
+    // below the lowest one read, in batches, until the page is full or the revision keys end, so
+    // that a page leads on only to entries there are (a page of unreadable keys alone would be an
+    // empty one). Keys below the first read are older entries; retention may have deleted some
+    // since, which is as if the page were read a moment later. At most MAX_KEYS_READ_ON keys:
+    // a history unreadable all the way down (written by a newer control plane) is paged through
+    // as it is, not read whole for one page.
+    long readOn = 0;
+    Long leadsOn = null;
     while (entries.size() <= limit && read.more() && lowest > 0) {
-      read =
-          etcd.getPrefixDescending(
-              prefix, etcd.keys().history(service, lowest), limit + 1L - entries.size());
+      if (readOn >= MAX_KEYS_READ_ON) {
+        leadsOn = lowest;
+        break;
+      }
+      long batch = Math.max(limit + 1L - entries.size(), READ_ON_BATCH);
+      read = etcd.getPrefixDescending(prefix, etcd.keys().history(service, lowest), batch);
+      readOn += read.kvs().size();
       lowest = readable(read, prefix, entries, seen);
     }
     // The journal always holds the latest change, so when it is missing from the keys it is the
@@ -138,7 +158,7 @@ public final class HistoryStore {
         .ifPresent(j -> entries.add(0, j));
     boolean more = entries.size() > limit;
     List<HistoryEntry> page = more ? List.copyOf(entries.subList(0, limit)) : List.copyOf(entries);
-    Long next = more ? page.get(page.size() - 1).revision() : null;
+    Long next = more ? Long.valueOf(page.get(page.size() - 1).revision()) : leadsOn;
     return new HistoryPage<>(page, next);
   }
 
