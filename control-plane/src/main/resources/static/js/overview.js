@@ -319,8 +319,14 @@ export class OverviewPage {
         'history',
         'versions');
       const last = entries.length ? historyView(entries[0]) : null;
-      // A revision the newest entry is not made no write through the API (etcdctl, a restore):
-      // the entry's author and time are an earlier change's, not this one's.
+      if (last && last.revision > revision) {
+        // a write through the API came after this revision: its own event brings the row to it,
+        // and its load says who made it; no author of this one is known from this answer
+        if (this.lastChanges.get(name)?.loading === revision) this.lastChanges.delete(name);
+        return;
+      }
+      // A revision above the newest entry's was made by no write through the API (etcdctl, a
+      // restore): the entry's author and time are an earlier change's, not this one's.
       const change = last && last.revision === revision
         ? { revision, author: last.author, time: last.time }
         : { revision, author: null, time: null, outside: OUTSIDE_THE_API };

@@ -1578,6 +1578,20 @@ class ControlPlaneApiIT {
         .isEqualTo(
             "duplicate field 'name' in span: give each field once; duplicate field 'kind' in span:"
                 + " give each field once");
+    // ten at most, then how many more
+    StringBuilder attributes = new StringBuilder();
+    for (int i = 0; i < 11; i++) {
+      attributes.append("\"a").append(i).append("\": \"x\", \"a").append(i).append("\": \"y\", ");
+    }
+    ApiClient.Answer eleven =
+        api.post(
+            path,
+            READER,
+            "{\"span\": {\"name\": \"x\", \"attributes\": {" + attributes + "\"a11\": \"z\"}}}");
+    assertThat(eleven.json().get("detail").asString())
+        .contains("duplicate field 'a9' in span.attributes")
+        .doesNotContain("'a10'")
+        .endsWith("; 1 more field given twice");
     // listed with every other problem of the request
     ApiClient.Answer both =
         api.post(path, READER, "{\"span\": {\"name\": \"a\", \"name\": \"b\", \"attribute\": {}}}");

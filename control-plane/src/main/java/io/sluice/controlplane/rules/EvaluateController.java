@@ -254,7 +254,7 @@ class EvaluateController {
       return said; // the body was read as a tree already, so not expected
     }
     if (more > 0) {
-      said.add(more + " more fields given twice");
+      said.add(more + (more == 1 ? " more field" : " more fields") + " given twice");
     }
     return said;
   }

@@ -95,9 +95,8 @@ public record SecuritySettings(boolean openReads, Map<String, TokenSettings> tok
     /**
      * Why no client could ever present {@code token}, if so: a request's bearer token is read
      * without the spaces and tabs around it, and a header holds no line break or other control
-     * character, and is read as ISO-8859-1 while a configured token is hashed as UTF-8, so a
-     * character past ASCII never matches. A secret file's last newline is the usual cause. Says
-     * where, never what: the token must not reach the log.
+     * character, and carries Latin-1 characters at most (ISO-8859-1). A secret file's last newline
+     * is the usual cause. Says where, never what: the token must not reach the log.
      */
     static Optional<String> unsendable(String token) {
       for (int i = 0; i < token.length(); i++) {
@@ -109,7 +108,9 @@ public record SecuritySettings(boolean openReads, Map<String, TokenSettings> tok
                   + (i + 1)
                   + " of "
                   + token.length()
-                  + (i == token.length() - 1 ? " (a secret file's last newline?)" : "")
+                  + (token.substring(i).chars().allMatch(b -> b == '\n' || b == '\r')
+                      ? " (a secret file's last newline?)"
+                      : "")
                   + ", which no request can send: remove it");
         }
         if ((c == ' ' || c == '\t') && atAnEnd) {
@@ -123,11 +124,11 @@ public record SecuritySettings(boolean openReads, Map<String, TokenSettings> tok
                   + (i + 1)
                   + ", which no request can send: remove it");
         }
-        if (c > 0x7e) {
+        if (c > 0xff) {
           return Optional.of(
-              "has a character past ASCII at character "
+              "has a character past Latin-1 at character "
                   + (i + 1)
-                  + ", which a request's header cannot carry as configured: use ASCII only");
+                  + ", which no request's header can carry: use ASCII only");
         }
       }
       return Optional.empty();
