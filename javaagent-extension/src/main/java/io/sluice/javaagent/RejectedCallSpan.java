@@ -21,9 +21,11 @@ import java.util.logging.Logger;
  * and attributed like the agent's HTTP client spans, by the agent's own HTTP client attributes
  * extractor ({@code {method}}, {@code http.request.method}, {@code server.address}, {@code
  * server.port}, {@code url.full} without credentials and with signed query parameters redacted, and
- * {@code error.type} or {@code http.response.status_code}), a child of the current span, carrying
- * the {@code sluice.breaker.rejected} event and an error status, so a rejected call shows in the
- * trace where the call would have been.
+ * {@code error.type} or {@code http.response.status_code}), a child of the current span, with an
+ * error status, so a rejected call shows in the trace where the call would have been. It carries
+ * the {@code sluice.breaker.rejected} event only when the current span does not: the registry
+ * records the rejection on the span current when it rejects (a recording one), and each rejected
+ * call is one event in the trace, not two.
  */
 final class RejectedCallSpan {
 
@@ -66,7 +68,13 @@ final class RejectedCallSpan {
               .setSpanKind(SpanKind.CLIENT)
               .setAllAttributes(attributes.build())
               .startSpan();
-      BreakerSpans.recordRejection(span, rejection);
+      if (Span.fromContext(parent).isRecording()) {
+        // the registry recorded the rejection on it, the span current when it rejected: one event
+        // per rejected call in the trace, not one on each
+        BreakerSpans.markRejected(span, rejection);
+      } else {
+        BreakerSpans.recordRejection(span, rejection);
+      }
       span.end();
     } catch (RuntimeException | LinkageError e) {
       failureLog.log(e);

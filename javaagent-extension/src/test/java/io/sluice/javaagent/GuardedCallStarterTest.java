@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
@@ -126,6 +128,48 @@ class GuardedCallStarterTest {
     assertThat(span.getEvents())
         .extracting(e -> e.getName())
         .containsExactly("sluice.breaker.rejected");
+  }
+
+  /**
+   * A call rejected under a recording span (the app's SERVER span) has its rejection recorded once
+   * in the trace: the registry's event on that span, and the rejected call's own CLIENT span with
+   * an error status but no second event. Both carried the event, so every rejection counted twice.
+   */
+  @Test
+  void aRejectionUnderARecordingSpanIsOneEventInTheTrace() {
+    exportSpansToMemory();
+    for (int i = 0; i < 2; i++) {
+      starter.start("payments", 8080, "POST", "/pay").onError(new IOException("connection reset"));
+    }
+    Span server =
+        GlobalOpenTelemetry.getTracer("test")
+            .spanBuilder("GET /checkout")
+            .setSpanKind(SpanKind.SERVER)
+            .startSpan();
+    try (Scope ignored = server.makeCurrent()) {
+      SluiceCall rejected = starter.start("payments", 8080, "POST", "/pay");
+      assertThat(rejected.rejected()).isTrue();
+      rejected.traceRejection("http://payments:8080/pay", null);
+    } finally {
+      server.end();
+    }
+
+    List<SpanData> finished = spans.getFinishedSpanItems();
+    assertThat(finished)
+        .flatExtracting(span -> span.getEvents().stream().map(e -> e.getName()).toList())
+        .containsExactly("sluice.breaker.rejected");
+    assertThat(finished)
+        .filteredOn(span -> span.getKind() == SpanKind.SERVER)
+        .singleElement()
+        .satisfies(span -> assertThat(span.getEvents()).hasSize(1));
+    assertThat(finished)
+        .filteredOn(span -> span.getKind() == SpanKind.CLIENT)
+        .singleElement()
+        .satisfies(
+            span -> {
+              assertThat(span.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+              assertThat(span.getParentSpanId()).isEqualTo(server.getSpanContext().getSpanId());
+            });
   }
 
   /**

@@ -253,9 +253,13 @@ class Vertx50HttpClientIT extends VertxHttpClientSuite {
                           span -> {
                             assertThat(span.kind())
                                 .isEqualTo(OtlpReceiver.ReceivedSpan.KIND_CLIENT);
-                            assertThat(span.events()).contains("sluice.breaker.rejected");
+                            assertThat(span.statusCode())
+                                .isEqualTo(OtlpReceiver.ReceivedSpan.STATUS_ERROR);
                             assertThat(span.attributes()).containsEntry("url.full", url);
-                          }));
+                          })
+                      // once, on the span current when it was rejected (the app's SERVER span)
+                      .filteredOn(span -> span.events().contains("sluice.breaker.rejected"))
+                      .hasSize(1));
     } finally {
       applyRules(Rules.document(service()));
     }

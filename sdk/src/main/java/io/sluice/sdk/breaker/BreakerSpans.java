@@ -2,6 +2,7 @@ package io.sluice.sdk.breaker;
 
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
 
 /**
  * Records a rejected call on a span of the caller's choosing. The registry records a rejection on
@@ -28,5 +29,14 @@ public final class BreakerSpans {
             BreakerTelemetry.STATE,
             rejection.state());
     BreakerTelemetry.onRejected(span, attributes, rejection.message(), false);
+  }
+
+  /**
+   * Sets {@code span}'s status to error with the rejection's message, without the event: for a
+   * CLIENT span of a rejected call whose rejection the registry already recorded on the span
+   * current when it rejected (a recording parent), so the trace holds one event per rejection.
+   */
+  public static void markRejected(Span span, Rejection rejection) {
+    span.setStatus(StatusCode.ERROR, rejection.message());
   }
 }
