@@ -259,31 +259,20 @@ export class OverviewPage {
     row.rejected.classList.toggle('bad', v.rejected > 0);
     setText(row.open, v.breakersOpen);
     row.open.classList.toggle('bad', v.breakersOpen > 0);
-    let author = null;
-    let time = null;
-    let outside = null;
-    if (v.revision != null) {
-      const known = this.lastChanges.get(v.name);
-      if (known && known.revision === v.revision) {
-        author = known.author;
-        time = known.time;
-        outside = known.outside ?? null;
-      } else {
-        this.loadLastChange(v.name, v.revision, row);
-      }
-    } else {
+    const known = v.revision != null ? this.lastChanges.get(v.name) : null;
+    if (v.revision == null) {
       // no rules now: a load of an earlier revision's last change still under way is no longer
       // this row's to show
       this.lastChanges.delete(v.name);
+      showChange(row, v.source
+        ? `no rules of its own (${v.source} applies)`
+        : 'no rules (built-in defaults apply)');
+    } else if (known && known.revision === v.revision) {
+      showLastChange(row, known);
+    } else {
+      this.loadLastChange(v.name, v.revision, row);
+      showChange(row, '…');
     }
-    showChange(row,
-      v.revision == null
-        ? (v.source
-          ? `no rules of its own (${v.source} applies)`
-          : 'no rules (built-in defaults apply)')
-        : outside ?? (author == null ? '…' : null),
-      author,
-      time);
   }
 
   loadLastChange(name, revision, row) {
@@ -329,16 +318,25 @@ export class OverviewPage {
       // restore): the entry's author and time are an earlier change's, not this one's.
       const change = last && last.revision === revision
         ? { revision, author: last.author, time: last.time }
-        : { revision, author: null, time: null, outside: OUTSIDE_THE_API };
+        : { revision, author: null, time: null };
       // a newer revision came while this one loaded: its own load says who made it, and this
       // answer must neither take its place nor show the older change's author beside it
       if (this.lastChanges.get(name)?.loading !== revision) return;
       this.lastChanges.set(name, change);
-      if (!this.closed) showChange(row, change.outside ?? null, change.author, change.time);
+      if (!this.closed) showLastChange(row, change);
     } catch {
       if (this.lastChanges.get(name)?.loading === revision) this.lastChanges.delete(name);
     }
   }
+}
+
+/**
+ * Shows a known last change: its author and time, or, with no author (no history entry made the
+ * revision), that it was written outside the API.
+ */
+function showLastChange(row, change) {
+  if (change.author == null) showChange(row, OUTSIDE_THE_API);
+  else showChange(row, null, change.author, change.time);
 }
 
 /**

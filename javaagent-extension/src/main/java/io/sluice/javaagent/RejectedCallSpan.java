@@ -68,13 +68,7 @@ final class RejectedCallSpan {
               .setSpanKind(SpanKind.CLIENT)
               .setAllAttributes(attributes.build())
               .startSpan();
-      if (Span.fromContext(parent).isRecording()) {
-        // the registry recorded the rejection on it, the span current when it rejected: one event
-        // per rejected call in the trace, not one on each
-        BreakerSpans.markRejected(span, rejection);
-      } else {
-        BreakerSpans.recordRejection(span, rejection);
-      }
+      BreakerSpans.recordRejectedCall(span, Span.fromContext(parent), rejection);
       span.end();
     } catch (RuntimeException | LinkageError e) {
       failureLog.log(e);

@@ -108,6 +108,9 @@ class EvaluateController {
   /** What a draft is read as when looking for fields the request around it gives twice. */
   private static final byte[] NULL = "null".getBytes(StandardCharsets.US_ASCII);
 
+  /** The most duplicate fields a refusal names one by one. */
+  private static final int MAX_DUPLICATES_SAID = 10;
+
   @PostMapping("/api/v1/services/{service}/rules/evaluate")
   Evaluation evaluate(
       @PathVariable String service, @RequestBody byte[] raw, HttpServletRequest http) {
@@ -190,8 +193,7 @@ class EvaluateController {
     if (body == null || body.isNull()) {
       return null;
     }
-    List<String> problems = new ArrayList<>();
-    problems.addAll(duplicateFields(raw, drafts));
+    List<String> problems = new ArrayList<>(duplicateFields(raw, drafts));
     unknownFields(body, "", problems);
     for (String part : List.of("span", "call")) {
       JsonNode node = body.get(part);
@@ -258,9 +260,6 @@ class EvaluateController {
     }
     return said;
   }
-
-  /** The most duplicate fields a refusal names one by one. */
-  private static final int MAX_DUPLICATES_SAID = 10;
 
   /**
    * {@code raw} with each draft replaced by {@code null}, in one pass: a body may repeat {@code

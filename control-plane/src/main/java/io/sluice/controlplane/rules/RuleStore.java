@@ -99,9 +99,7 @@ public final class RuleStore {
    * How long a write waits for the writes of its service before it on this control plane ({@link
    * ServiceWriteLocks}).
    */
-  private static final int TURN_WAIT_SECONDS = 15;
-
-  private static final Duration TURN_WAIT = Duration.ofSeconds(TURN_WAIT_SECONDS);
+  private static final Duration TURN_WAIT = Duration.ofSeconds(15);
 
   /** An expected revision meaning "any, as long as the document exists" ({@code If-Match: *}). */
   public static final long ANY_EXISTING = -1;
@@ -127,7 +125,7 @@ public final class RuleStore {
 
   /**
    * @param turnWait how long a write waits for the writes of its service before it (a test's
-   *     shorter wait; {@value #TURN_WAIT_SECONDS} s otherwise)
+   *     shorter wait; {@link #TURN_WAIT} otherwise)
    */
   RuleStore(
       EtcdGateway etcd,

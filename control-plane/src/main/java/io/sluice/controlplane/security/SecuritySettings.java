@@ -63,7 +63,11 @@ public record SecuritySettings(boolean openReads, Map<String, TokenSettings> tok
         throw new IllegalArgumentException(prefix + ".token is shorter than 16 characters");
       }
       if (token != null) {
-        unsendable(token).ifPresent(what -> fail(prefix + ".token " + what));
+        unsendable(token)
+            .ifPresent(
+                what -> {
+                  throw new IllegalArgumentException(prefix + ".token " + what);
+                });
       }
       if (tokenSha256 != null) {
         try {
@@ -86,10 +90,6 @@ public record SecuritySettings(boolean openReads, Map<String, TokenSettings> tok
       if (role == null) {
         throw new IllegalArgumentException(prefix + ".role is required: reader, writer or admin");
       }
-    }
-
-    private static void fail(String message) {
-      throw new IllegalArgumentException(message);
     }
 
     /**

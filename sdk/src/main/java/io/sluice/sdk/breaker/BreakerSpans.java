@@ -32,11 +32,16 @@ public final class BreakerSpans {
   }
 
   /**
-   * Sets {@code span}'s status to error with the rejection's message, without the event: for a
-   * CLIENT span of a rejected call whose rejection the registry already recorded on the span
-   * current when it rejected (a recording parent), so the trace holds one event per rejection.
+   * Records a rejected call on its own CLIENT span, {@code callSpan}, started under {@code current}
+   * (the span current when the registry rejected the call): the error status, and the event only
+   * when the registry could not record it on {@code current} (a span that does not record, or
+   * none), so the trace holds one event per rejected call.
    */
-  public static void markRejected(Span span, Rejection rejection) {
-    span.setStatus(StatusCode.ERROR, rejection.message());
+  public static void recordRejectedCall(Span callSpan, Span current, Rejection rejection) {
+    if (current.isRecording()) {
+      callSpan.setStatus(StatusCode.ERROR, rejection.message());
+    } else {
+      recordRejection(callSpan, rejection);
+    }
   }
 }

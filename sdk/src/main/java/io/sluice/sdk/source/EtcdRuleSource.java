@@ -815,17 +815,13 @@ public final class EtcdRuleSource implements RuleSource {
    * status would otherwise show it until its next refresh, when no rules were published with it.
    */
   private void tellWithdrawn() {
-    if (withdrawn.isEmpty()) {
-      return;
-    }
-    List<RuleRejection> told = List.copyOf(withdrawn);
-    withdrawn.clear();
-    for (RuleRejection rejection : told) {
+    for (RuleRejection rejection : withdrawn) {
       if (closed.get()) {
-        return;
+        break;
       }
-      listeners.withdrawn(rejection);
+      listeners.withdrawn(rejection); // catches its listeners' failures
     }
+    withdrawn.clear();
   }
 
   /**

@@ -7,6 +7,7 @@ import static io.sluice.sdk.source.EtcdRuleSources.holder;
 import static io.sluice.sdk.source.EtcdRuleSources.newService;
 import static io.sluice.sdk.source.SourceListeners.onApplied;
 import static io.sluice.sdk.source.SourceListeners.onRejected;
+import static io.sluice.sdk.source.SourceListeners.onWithdrawn;
 import static io.sluice.sdk.source.SourceLogLines.applied;
 import static io.sluice.sdk.source.SourceLogLines.appliedForAServiceWithoutItsOwn;
 import static io.sluice.sdk.source.SourceLogLines.appliedPastARejected;
@@ -216,7 +217,7 @@ class EtcdRuleSourceIT {
     List<Long> withdrawn = new CopyOnWriteArrayList<>();
     EtcdRuleSource source =
         EtcdRuleSource.builder(sources.client(), holder, service).keys(local).build();
-    source.addListener(SourceListeners.onWithdrawn(r -> withdrawn.add(r.revision())));
+    source.addListener(onWithdrawn(r -> withdrawn.add(r.revision())));
     sources.started(source);
     await().atMost(AWAIT).until(source::isWatching);
     long own = server().put(local.rules(service), document(service, 0.7));

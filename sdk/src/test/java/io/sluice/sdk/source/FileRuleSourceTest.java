@@ -2,6 +2,7 @@ package io.sluice.sdk.source;
 
 import static io.sluice.sdk.source.SourceListeners.onApplied;
 import static io.sluice.sdk.source.SourceListeners.onRejected;
+import static io.sluice.sdk.source.SourceListeners.onWithdrawn;
 import static io.sluice.sdk.source.TestDocuments.document;
 import static io.sluice.sdk.source.TestDocuments.invalidDocument;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -263,7 +264,7 @@ class FileRuleSourceTest {
     Path file = Files.writeString(dir.resolve("rules.json"), invalidDocument("orders"));
     start(file);
     List<RuleRejection> withdrawn = new CopyOnWriteArrayList<>();
-    source.addListener(SourceListeners.onWithdrawn(withdrawn::add));
+    source.addListener(onWithdrawn(withdrawn::add));
     RuleRejection rejected = source.lastRejection();
     assertThat(rejected).isNotNull();
 
