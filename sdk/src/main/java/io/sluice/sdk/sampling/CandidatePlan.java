@@ -24,6 +24,12 @@ import java.util.List;
  * #PACKED} characters are packed into a {@code long} once, and a condition whose prefix (up to
  * {@value #PACKED} characters) differs is rejected with one mask and compare, without running its
  * glob.
+ *
+ * <p>Most spans are dropped. {@link SpanRuleIndex} asks before any read whether the best ratio
+ * among the candidates and the fallback keeps the trace; a plan asks again before each further
+ * attribute read once the candidates left have a lower best ratio (for example, after {@code
+ * url.path} ruled out the rules that keep everything): when that one drops the trace, every outcome
+ * would, and the plan answers {@link SpanRuleIndex#DROP} without reading the rest.
  */
 final class CandidatePlan {
 
@@ -41,6 +47,9 @@ final class CandidatePlan {
   private final long[] prefixMask;
   private final int[] prefixLength;
   private final long allAlive;
+  private final long[] bounds;
+  private final long fallbackBound;
+  private final long highestBound;
   private final int firstFree;
   private final OtelAttributeReader reader;
 
@@ -48,16 +57,32 @@ final class CandidatePlan {
    * @param rules candidate rule indexes, in order (at most {@link #MAX_RULES})
    * @param keys per candidate, the attribute key indexes it tests
    * @param values per candidate, the globs those keys must match
+   * @param ratios per candidate, its ratio decision
    * @param firstFree the first rule without attribute conditions after the candidates, or {@link
    *     CompiledRules#NO_MATCH}
+   * @param fallback the ratio decision of {@code firstFree}, else of the default ratio
    */
   CandidatePlan(
-      int[] rules, int[][] keys, Glob[][] values, int firstFree, OtelAttributeReader reader) {
+      int[] rules,
+      int[][] keys,
+      Glob[][] values,
+      TraceIdRatio[] ratios,
+      int firstFree,
+      TraceIdRatio fallback,
+      OtelAttributeReader reader) {
     if (rules.length == 0 || rules.length > MAX_RULES) {
       throw new IllegalArgumentException("1 to " + MAX_RULES + " rules: " + rules.length);
     }
     this.rules = rules;
     this.firstFree = firstFree;
+    this.fallbackBound = fallback.bound();
+    this.bounds = new long[rules.length];
+    long highest = fallbackBound;
+    for (int r = 0; r < rules.length; r++) {
+      bounds[r] = ratios[r].bound();
+      highest = Math.max(highest, bounds[r]);
+    }
+    this.highestBound = highest;
     this.reader = reader;
     this.allAlive = (1L << rules.length) - 1;
     List<Integer> order = new ArrayList<>();
@@ -127,10 +152,23 @@ final class CandidatePlan {
     return bits;
   }
 
-  /** The first candidate whose conditions hold, else {@code firstFree}. */
-  int match(Attributes attributes) {
+  /**
+   * The first candidate whose conditions hold, else {@code firstFree}; or, when {@code traceId} is
+   * given, {@link SpanRuleIndex#DROP} once no outcome left could keep it.
+   */
+  int match(Attributes attributes, String traceId) {
     long alive = allAlive;
+    long checked = highestBound;
     for (int s = 0; s < slotKeys.length; s++) {
+      if (s > 0 && traceId != null) {
+        long bound = bestBound(alive);
+        if (bound < checked) {
+          if (!TraceIdRatio.keeps(traceId, bound)) {
+            return SpanRuleIndex.DROP;
+          }
+          checked = bound;
+        }
+      }
       String value = reader.read(attributes, slotKeys[s]);
       int packed = 0;
       long valueBits = 0;
@@ -159,5 +197,14 @@ final class CandidatePlan {
       }
     }
     return alive == 0 ? firstFree : rules[Long.numberOfTrailingZeros(alive)];
+  }
+
+  /** The highest bound among the live candidates and the fallback. */
+  private long bestBound(long alive) {
+    long best = fallbackBound;
+    for (long left = alive; left != 0; left &= left - 1) {
+      best = Math.max(best, bounds[Long.numberOfTrailingZeros(left)]);
+    }
+    return best;
   }
 }

@@ -191,7 +191,7 @@ final class SpanRuleIndex {
       return DROP;
     }
     if (e.plan != null) {
-      return e.plan.match(attributes);
+      return e.plan.match(attributes, traceId);
     }
     // Rules with attribute conditions before the first rule without any: read each attribute they
     // test once, walking its prefix trie; only rules with a fitting condition can match.
@@ -277,11 +277,16 @@ final class SpanRuleIndex {
    * that is 1 (it would keep every trace, so asking is wasted).
    */
   private TraceIdRatio anyKeeps(List<Integer> rulesToTry, int firstFree) {
-    double highest = firstFree == CompiledRules.NO_MATCH ? defaultRatio : ratios[firstFree];
+    double highest = fallback(firstFree);
     for (int rule : rulesToTry) {
       highest = Math.max(highest, ratios[rule]);
     }
     return highest >= 1.0 ? null : TraceIdRatio.of(highest);
+  }
+
+  /** The ratio of the answer when no candidate holds: {@code firstFree}'s, else the default. */
+  private double fallback(int firstFree) {
+    return firstFree == CompiledRules.NO_MATCH ? defaultRatio : ratios[firstFree];
   }
 
   /** A plan checking {@code rulesToTry} in order. */
@@ -290,12 +295,16 @@ final class SpanRuleIndex {
     int[] rules = new int[n];
     int[][] ruleKeys = new int[n][];
     Glob[][] ruleValues = new Glob[n][];
+    TraceIdRatio[] ruleRatios = new TraceIdRatio[n];
     for (int r = 0; r < n; r++) {
       rules[r] = rulesToTry.get(r);
       ruleKeys[r] = keys[rules[r]];
       ruleValues[r] = values[rules[r]];
+      ruleRatios[r] = TraceIdRatio.of(ratios[rules[r]]);
     }
-    return new CandidatePlan(rules, ruleKeys, ruleValues, firstFree, reader);
+    TraceIdRatio fallbackRatio = TraceIdRatio.of(fallback(firstFree));
+    return new CandidatePlan(
+        rules, ruleKeys, ruleValues, ruleRatios, firstFree, fallbackRatio, reader);
   }
 
   /**

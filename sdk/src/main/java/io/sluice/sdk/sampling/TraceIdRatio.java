@@ -46,6 +46,19 @@ final class TraceIdRatio {
    * (OpenTelemetry's SDK never hands a sampler an invalid trace id).
    */
   boolean keeps(String traceId) {
+    return keeps(traceId, bound);
+  }
+
+  /**
+   * The bound the lower 64 bits' absolute value must stay under for the trace to be kept: a higher
+   * ratio has a higher bound, so the highest of several bounds keeps a trace when any of them does.
+   */
+  long bound() {
+    return bound;
+  }
+
+  /** Whether the decision with {@code bound} (see {@link #bound()}) keeps the trace. */
+  static boolean keeps(String traceId, long bound) {
     int top = (int) hex(traceId, RANDOM_PART, 4);
     if (top != 0x8000) {
       long first = (long) (short) top << 48;

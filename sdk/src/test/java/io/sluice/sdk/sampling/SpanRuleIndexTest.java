@@ -128,10 +128,60 @@ class SpanRuleIndexTest {
     assertThat(index.match("GET /api/users", SpanKind.SERVER, attributes)).isZero();
   }
 
-  /** Attributes that count how often a value is read. */
+  @Test
+  void dropsWithoutReadingFurtherAttributesOnceTheRulesThatKeepAreRuledOut() {
+    // the first rule keeps every trace, so no trace can be dropped before url.path is read; once
+    // it fails there, only the 0.1 rule and the default 0 are left, and a trace 0.1 drops is
+    // dropped
+    // without reading the method
+    List<SamplingRule> rules =
+        List.of(
+            new SamplingRule(
+                "orders", new SpanMatch(null, null, Map.of("url.path", "/orders/**")), 1.0, null),
+            new SamplingRule(
+                "api",
+                new SpanMatch("GET /api/**", null, Map.of("http.request.method", "GET")),
+                0.1,
+                null));
+    CompiledRules compiled =
+        CompiledRules.compile(
+            new RuleDocument(1, "s", new SamplingPolicy(0.0, true, rules), List.of()));
+    SpanRuleIndex index =
+        new SpanRuleIndex(
+            rules,
+            0.0,
+            compiled.attributeKeys(),
+            new OtelAttributeReader(compiled.attributeKeys()));
+    String dropped = "0af7651916cd43dd" + "f000000000000000";
+    String kept = "0af7651916cd43dd" + "0000000000000001";
+    Attributes api =
+        Attributes.of(
+            AttributeKey.stringKey("url.path"), "/api/users",
+            AttributeKey.stringKey("http.request.method"), "GET");
+
+    CountingAttributes attributes = new CountingAttributes(api);
+    assertThat(index.match("GET /api/users", SpanKind.SERVER, attributes, dropped))
+        .isEqualTo(SpanRuleIndex.DROP);
+    assertThat(attributes.keysRead).containsExactly("url.path");
+
+    attributes = new CountingAttributes(api);
+    assertThat(index.match("GET /api/users", SpanKind.SERVER, attributes, kept)).isEqualTo(1);
+    assertThat(attributes.keysRead).containsExactly("url.path", "http.request.method");
+
+    // the rule that keeps everything holds: the trace is kept by it, whatever 0.1 would say
+    attributes =
+        new CountingAttributes(
+            Attributes.of(
+                AttributeKey.stringKey("url.path"), "/orders/7",
+                AttributeKey.stringKey("http.request.method"), "GET"));
+    assertThat(index.match("GET /api/users", SpanKind.SERVER, attributes, dropped)).isZero();
+  }
+
+  /** Attributes that count how often a value is read, and which keys were asked for. */
   private static final class CountingAttributes implements Attributes {
     private final Attributes delegate;
     int reads;
+    final List<String> keysRead = new ArrayList<>();
 
     CountingAttributes(Attributes delegate) {
       this.delegate = delegate;
@@ -140,6 +190,7 @@ class SpanRuleIndexTest {
     @Override
     public <T> T get(AttributeKey<T> key) {
       reads++;
+      keysRead.add(key.getKey());
       return delegate.get(key);
     }
 
