@@ -122,6 +122,19 @@ public final class EtcdFailureLog {
     return said;
   }
 
+  /**
+   * A stream that was up (a watch) ended, its retry not yet made: said at FINE only. A proxy in
+   * front of etcd that ends idle streams (nginx after a minute without data, by default) cuts a
+   * watch that has nothing to say that often, and the retry that follows resumes it at once; warned
+   * of, each cut was a WARNING and an "answers again" line a minute per agent. When the retry fails
+   * too, {@link #failed} says that failure as the first of the stretch.
+   */
+  public void cut(Throwable error) {
+    write(
+        Level.FINE,
+        "the watch for " + wording.subject() + " ended (" + firstLine(error) + "); resuming");
+  }
+
   /** Says a failed call as the class comment tells. */
   public void failed(Throwable error) {
     if (!everAnswered && !firstTimeoutTold && EtcdErrors.isTimeout(error)) {

@@ -61,6 +61,25 @@ class EtcdFailureLogTest {
   }
 
   @Test
+  void aCutWatchIsSaidAtFineAndLeavesTheOutageToTheRetryThatFails() {
+    log.answered();
+    try (LogCapture lines = LogCapture.of(EtcdFailureLogTest.class, Level.FINE)) {
+      log.cut(OUTAGE);
+      assertThat(log.recovered()).as("a cut resumed at once said nothing to end").isFalse();
+      log.cut(OUTAGE);
+      log.failed(OUTAGE);
+      assertThat(log.recovered()).isTrue();
+
+      String cause = " (StatusException: UNAVAILABLE: io exception)";
+      assertThat(said(lines))
+          .containsExactly(
+              "FINE the watch for the rules of orders ended" + cause + "; resuming",
+              "FINE the watch for the rules of orders ended" + cause + "; resuming",
+              "WARNING etcd is unreachable for the rules of orders" + cause + RETRYING);
+    }
+  }
+
+  @Test
   void warnsOfAnOutageOnceAStretchAndAnewAfterARecovery() {
     log.answered();
     try (LogCapture lines = LogCapture.of(EtcdFailureLogTest.class, Level.FINE)) {

@@ -60,6 +60,10 @@ import java.util.logging.Logger;
  *       from compaction. A resumed watch replays every event missed during the outage. Each retry
  *       first has gRPC reconnect at once, so this backoff, not gRPC's (up to 2 minutes), decides
  *       how soon etcd is seen again after a long outage.
+ *   <li><b>A cut watch is not an outage.</b> A watch that was up and ends is said at FINE and
+ *       resumed after the backoff's minimum; only a retry that fails too starts the warnings below.
+ *       A proxy that ends idle streams (nginx's default: a minute without data) cuts a quiet watch
+ *       that often, and a WARNING and an "answers again" line each time was noise.
  *   <li><b>One warning per problem.</b> A stretch of failed attempts warns once that etcd is
  *       unreachable, once that it refuses this agent's credentials or access, and once that
  *       something that is not etcd (a proxy) answers in its place with an HTTP status, whatever
@@ -700,7 +704,13 @@ public final class EtcdRuleSource implements RuleSource {
       readAndWatch();
       return;
     }
-    unreachable(error);
+    if (!wasWatching) {
+      unreachable(error);
+    } else if (!closed.get()) {
+      // the first failure after the watches were up: maybe a proxy ending an idle stream, which the
+      // retry resumes at once; only a retry that fails is an outage to warn of
+      failures.cut(error);
+    }
     // A watch that was established, and lost its connection, resumes where it stopped, replaying
     // what it missed — for as long as etcd stays unreachable. Anything else (a watch that failed
     // for another reason, such as a revision from before a data loss) starts over from a read.

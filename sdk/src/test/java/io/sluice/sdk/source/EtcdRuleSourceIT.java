@@ -49,6 +49,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
 import org.assertj.core.api.ThrowingConsumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -1063,6 +1064,54 @@ class EtcdRuleSourceIT {
 
     long next = server().put(keys.rules(service), document(service, 0.9));
     awaitApplied(holder, next);
+  }
+
+  /**
+   * A proxy that ends idle streams cuts a quiet watch every minute or so, and the retry resumes it
+   * at once: that is a FINE line, not a warning and an "answers again" line each time. An outage
+   * (the retry fails too) is still warned of once, and its end said.
+   */
+  @Test
+  void aWatchCutWhileUpIsResumedQuietlyAndAnOutageStillWarned() throws Exception {
+    String service = newService();
+    ActiveRulesHolder holder = holder(service);
+    TcpProxy proxy = sources.closeAfter(TcpProxy.to(server().port()));
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class, Level.FINE)) {
+      EtcdRuleSource source =
+          sources.started(
+              EtcdRuleSource.builder(sources.client(proxy.endpoint()), holder, service)
+                  .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500)));
+      long first = server().put(keys.rules(service), document(service, 0.3));
+      awaitApplied(holder, first);
+      await().atMost(AWAIT).until(source::isWatching);
+
+      for (int cut = 1; cut <= 2; cut++) {
+        proxy.cut();
+        // the old connection is gone: only a resumed watch can bring this one
+        long next = server().put(keys.rules(service), document(service, 0.4 + cut / 10.0));
+        awaitApplied(holder, next);
+      }
+      assertThat(log.warnings()).isEmpty();
+      assertThat(log.messages()).noneMatch(m -> m.startsWith("etcd answers again"));
+      String ended = "the watch for the rules of " + service + " ended (";
+      assertThat(log.messages().stream().filter(m -> m.startsWith(ended))).hasSizeGreaterThan(1);
+
+      proxy.disconnect();
+      await()
+          .atMost(AWAIT)
+          .until(
+              () ->
+                  log.warnings().stream()
+                      .anyMatch(
+                          m -> m.startsWith("etcd is unreachable for the rules of " + service)));
+      proxy.reconnect();
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () ->
+                  log.messages().contains("etcd answers again; watching the rules of " + service));
+      assertThat(log.warnings()).hasSize(1);
+    }
   }
 
   /**

@@ -82,6 +82,17 @@ final class TcpProxy implements AutoCloseable {
     }
   }
 
+  /**
+   * Breaks every connection open now and goes on accepting new ones, as a proxy that ends idle
+   * streams does (nginx's {@code grpc_read_timeout}).
+   */
+  synchronized void cut() throws IOException {
+    for (Socket socket : sockets) {
+      socket.close();
+    }
+    sockets.clear();
+  }
+
   /** Accepts connections again, on the same port. */
   synchronized void reconnect() throws IOException {
     open();
