@@ -467,6 +467,12 @@ public final class RuleCodec {
     if (original.startsWith("Invalid UTF-8") || original.startsWith("Invalid UTF8")) {
       return "the document is not valid UTF-8";
     }
+    if (original.contains("surrogate") && original.contains("field name")) {
+      // a \\u escape in a name that is half a character (a string value's is read, and reported
+      // at its path)
+      return "a field name is not valid Unicode: a \\u escape in it is half of a surrogate pair,"
+          + " without its other half";
+    }
     if (original.startsWith("Illegal unquoted character")) {
       return "a control character in a string must be escaped (\\n, \\t, \\u0001)";
     }

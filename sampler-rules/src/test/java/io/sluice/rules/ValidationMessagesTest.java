@@ -849,6 +849,23 @@ class ValidationMessagesTest {
   }
 
   @Test
+  void refusesLoneSurrogatesInFieldNamesSayingSo() {
+    // an attribute key is a field name: written back as UTF-8 it would be the key "a?"
+    String high =
+        rule("\"name\": \"r\", \"ratio\": 1, \"match\": {\"attributes\": {\"a\\ud800\": \"x\"}}");
+    String low = "{\"schemaVersion\": 1, \"service\": \"s\", \"x\\udc00\": 1}";
+    for (String text : List.of(high, low)) {
+      assertThat(RuleCodec.parse(text).errors())
+          .extracting(ValidationError::message)
+          .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+          .startsWith("malformed JSON at line 1, column ")
+          .endsWith(
+              ": a field name is not valid Unicode: a \\u escape in it is half of a surrogate"
+                  + " pair, without its other half");
+    }
+  }
+
+  @Test
   void refusesALoneSurrogateInTheTextOfADocumentAsItsEscapeIsRefused() {
     // not the escape: the character itself, in a Java string, which UTF-8 cannot encode
     String text =
