@@ -199,6 +199,13 @@ if [[ -n $missing ]]; then
     if [[ -n $tools ]]; then
       # shellcheck disable=SC2086 # one word per package
       $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $tools
+      if [[ " $tools " == *" etcd-server "* ]] && command -v systemctl >/dev/null 2>&1 &&
+        systemctl is-active --quiet etcd 2>/dev/null; then
+        # the tests start etcds of their own; this one stays after them, on 127.0.0.1:2379
+        echo "test.sh: etcd-server also started its etcd.service on 127.0.0.1:2379, which compacts"
+        echo "  nothing and starts with the machine; README.md (\"Your own service\") says how to stop"
+        echo "  it (sudo systemctl disable --now etcd) or to set its compaction."
+      fi
     fi
     # shellcheck disable=SC2086 # one word per package
     if [[ -n $browser ]] &&

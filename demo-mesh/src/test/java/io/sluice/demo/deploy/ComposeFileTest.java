@@ -179,6 +179,33 @@ class ComposeFileTest {
     }
   }
 
+  /**
+   * The checks that speak HTTP through bash's {@code /dev/tcp} send a whole HTTP/1.1 request: Envoy
+   * answers HTTP/1.0 with 426 Upgrade Required (its admin port too, which no setting changes), so a
+   * sidecar checked that way would never be healthy and nothing behind it would start; HTTP/1.1
+   * needs a Host header, and {@code Connection: close} lets the server end it.
+   */
+  @Test
+  void httpHealthChecksSendHttp11RequestsEnvoyAccepts() {
+    Pattern printf = Pattern.compile("printf '([^']*)'");
+    int checked = 0;
+    for (Service service : compose.services().values()) {
+      String check = service.healthCheck();
+      if (check == null || !check.contains("/dev/tcp/")) {
+        continue;
+      }
+      Matcher matcher = printf.matcher(check);
+      assertThat(matcher.find()).as(service.name() + " sends its request with printf").isTrue();
+      String request = matcher.group(1).replace("\\r\\n", "\n");
+      List<String> lines = List.of(request.split("\n", -1));
+      assertThat(lines.get(0)).as(service.name()).matches("GET /\\S* HTTP/1\\.1");
+      assertThat(lines).as(service.name()).contains("Host: localhost", "Connection: close");
+      assertThat(request).as(service.name() + " ends its headers").endsWith("\n\n");
+      checked++;
+    }
+    assertThat(checked).as("the four sidecars, four apps and the control plane").isEqualTo(9);
+  }
+
   @Test
   void sidecarsJoinAnExistingServicesNetworkAndPublishNothingThemselves() {
     Map<String, Service> services = compose.services();
