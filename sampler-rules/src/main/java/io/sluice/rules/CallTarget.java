@@ -2,6 +2,8 @@ package io.sluice.rules;
 
 import java.net.URI;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Where an outgoing call goes, as breaker policies see it: the host (lower case, an IPv6 literal
@@ -105,6 +107,69 @@ public record CallTarget(String host, int port, String path) {
     // canonicalHost spelled everything but a zone in lower case: comparing exactly is
     // case-insensitive for the rest and case-sensitive for the zone
     return literal.indexOf('%') >= 0 ? Glob.compile(literal) : Glob.compileIgnoringCase(literal);
+  }
+
+  private static final Pattern HOST_AND_PORT =
+      Pattern.compile("(\\[[^\\]]*]|[^:\\[\\]]+):([0-9]+)");
+
+  /**
+   * Why a policy's {@code match.host} glob holds for no host a call can have, or null. A call's
+   * host never carries its port, so {@code payments:8080} (the breaker key's spelling) or {@code
+   * [::1]:8080} guards nothing; nor does a host with a colon that is no IPv6 address. A glob with a
+   * star and one colon may be an IPv6 glob ({@code fe80:*}), unless what stands before the colon
+   * has a dot or a letter past {@code f}, which no IPv6 address has there ({@code
+   * *.internal:8080}).
+   */
+  static String hostProblem(String glob) {
+    if (glob == null || glob.indexOf(':') < 0) {
+      return null;
+    }
+    Matcher hostAndPort = HOST_AND_PORT.matcher(glob);
+    boolean stars = glob.indexOf('*') >= 0;
+    if (hostAndPort.matches() && (!stars || notIpv6Before(hostAndPort.group(1)))) {
+      return "is a host and a port, and a call's host never holds its port: write "
+          + DocumentReader.quote(hostAndPort.group(1))
+          + " here and "
+          + hostAndPort.group(2)
+          + " in \"port\"";
+    }
+    if (stars) {
+      return null;
+    }
+    String literal =
+        glob.length() > 2 && glob.charAt(0) == '[' && glob.charAt(glob.length() - 1) == ']'
+            ? glob.substring(1, glob.length() - 1)
+            : glob;
+    return Ipv6Literal.canonical(literal) == null
+        ? "is no host: a colon belongs only in an IPv6 address, and this is none"
+        : null;
+  }
+
+  private static boolean notIpv6Before(String host) {
+    return host.chars()
+        .anyMatch(c -> c == '.' || Character.isLetter(c) && Character.toLowerCase(c) > 'f');
+  }
+
+  /**
+   * Why a policy's {@code match.path} glob holds for no path a call can have, or null: the path
+   * matched is the request's raw path, which starts with {@code /} and holds neither the query nor
+   * the fragment.
+   */
+  static String pathProblem(String glob) {
+    if (glob == null) {
+      return null;
+    }
+    if (!glob.isEmpty() && glob.charAt(0) != '/' && glob.charAt(0) != '*') {
+      return "starts with neither '/' nor a star: every request path starts with '/'";
+    }
+    char cut = glob.indexOf('?') >= 0 ? '?' : glob.indexOf('#') >= 0 ? '#' : 0;
+    if (cut != 0) {
+      return "holds '"
+          + cut
+          + "', which starts the query or the fragment: the path matched never holds them;"
+          + " match on the path alone";
+    }
+    return null;
   }
 
   /**

@@ -345,7 +345,19 @@ final class DocumentReader {
     }
     String method = glob(node, path, "method");
     String urlPath = glob(node, path, "path");
+    if (asWritten) {
+      // globs that no call can meet: the policy would guard nothing, and say nothing of it. Not
+      // held against documents already stored, which agents would then refuse whole.
+      unmatchable(path + ".host", host, CallTarget.hostProblem(host));
+      unmatchable(path + ".path", urlPath, CallTarget.pathProblem(urlPath));
+    }
     return new CallMatch(host, port, method, urlPath);
+  }
+
+  private void unmatchable(String path, String glob, String problem) {
+    if (glob != null && problem != null && Glob.problem(glob) == null) {
+      error(path, quote(glob) + " " + problem);
+    }
   }
 
   private SlidingWindow slidingWindow(JsonNode node, String path) {
@@ -732,7 +744,12 @@ final class DocumentReader {
       return fallback;
     }
     if (isTiny(value)) {
-      error(path + "." + field, TOO_SMALL);
+      // not TOO_SMALL's "write 0 for zero": a threshold of 0 is refused too
+      error(
+          path + "." + field,
+          value.decimalValue().signum() > 0
+              ? TOO_SMALL_FOR_A_FLOAT
+              : "must be above 0 and at most 100, not " + shown(value));
       return fallback;
     }
     double d = value.doubleValue();

@@ -99,7 +99,17 @@ final class RandomDocuments {
         random.nextBoolean() ? glob() : null,
         random.nextBoolean() ? 1 + random.nextInt(65535) : null,
         random.nextBoolean() ? pick(new String[] {"GET", "post", "P*", "*"}) : null,
-        random.nextBoolean() ? glob() : null);
+        random.nextBoolean() ? pathGlob() : null);
+  }
+
+  /** A glob a request path can meet: it starts with '/' or a star (see CallTarget.pathProblem). */
+  private String pathGlob() {
+    while (true) {
+      String path = (random.nextInt(4) == 0 ? "*" : "/") + glob();
+      if (Glob.problem(path) == null && CallTarget.pathProblem(path) == null) {
+        return path;
+      }
+    }
   }
 
   private List<StatusCodeRange> statusCodes() {

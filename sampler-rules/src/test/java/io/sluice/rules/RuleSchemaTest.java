@@ -490,6 +490,11 @@ class RuleSchemaTest {
             "paragraph separator in path glob",
             breaker("\"name\": \"b\", \"match\": {\"path\": \"/a\\u2029\"}")),
         invalid(
+            "path glob without its slash",
+            breaker("\"name\": \"b\", \"match\": {\"path\": \"pay/**\"}")),
+        invalid(
+            "path glob with a query", breaker("\"name\": \"b\", \"match\": {\"path\": \"/a?b\"}")),
+        invalid(
             "Arabic letter mark in method glob",
             breaker("\"name\": \"b\", \"match\": {\"method\": \"GET\\u061c\"}")));
   }
@@ -527,6 +532,9 @@ class RuleSchemaTest {
             "threshold nearer to 0 than the smallest float",
             breaker("\"name\": \"b\", \"failureRateThreshold\": 1e-46")),
         invalid(
+            "host with a port (in a document being written)",
+            breaker("\"name\": \"b\", \"match\": {\"host\": \"h:80\"}")),
+        invalid(
             "one header name in two spellings",
             breaker(
                 "\"name\": \"b\", \"onOpen\": {\"mode\": \"response\","
@@ -537,7 +545,7 @@ class RuleSchemaTest {
   @MethodSource("readerOnlyChecks")
   void checksBeyondJsonSchemaAreMadeByTheReader(String json) {
     assertThat(RuleSchemaValidator.problems(json)).isEmpty();
-    assertThat(RuleCodec.parse(json).errors()).hasSize(1);
+    assertThat(RuleCodec.parseFor("s", json.getBytes(StandardCharsets.UTF_8)).errors()).hasSize(1);
   }
 
   private static Arguments invalid(String name, String json) {

@@ -524,6 +524,95 @@ class ValidationMessagesTest {
             "$.breakers[0].name: may not contain bidirectional controls (\\u202e at character 2)"));
   }
 
+  /**
+   * Host and path globs that no call can meet: a policy with one guards nothing, and nothing would
+   * say so. Refused in a document being written, each at its path; read when stored (an agent would
+   * otherwise refuse the whole document, its good rules with it).
+   */
+  static Stream<Arguments> unmatchableCallGlobs() {
+    String port = "is a host and a port, and a call's host never holds its port: write ";
+    return Stream.of(
+        c(
+            "host with a port",
+            breaker("\"name\": \"b\", \"match\": {\"host\": \"payments:8080\"}"),
+            "$.breakers[0].match.host: 'payments:8080' "
+                + port
+                + "'payments' here and 8080 in"
+                + " \"port\""),
+        c(
+            "IPv4 address with a port",
+            breaker("\"name\": \"b\", \"match\": {\"host\": \"10.0.0.7:443\"}"),
+            "$.breakers[0].match.host: '10.0.0.7:443' "
+                + port
+                + "'10.0.0.7' here and 443 in"
+                + " \"port\""),
+        c(
+            "bracketed IPv6 address with a port",
+            breaker("\"name\": \"b\", \"match\": {\"host\": \"[::1]:8080\"}"),
+            "$.breakers[0].match.host: '[::1]:8080' "
+                + port
+                + "'[::1]' here and 8080 in"
+                + " \"port\""),
+        c(
+            "host glob with a port",
+            breaker("\"name\": \"b\", \"match\": {\"host\": \"*.internal:8080\"}"),
+            "$.breakers[0].match.host: '*.internal:8080' "
+                + port
+                + "'*.internal' here and"
+                + " 8080 in \"port\""),
+        c(
+            "colon in no IPv6 address",
+            breaker("\"name\": \"b\", \"match\": {\"host\": \"a:b:c\"}"),
+            "$.breakers[0].match.host: 'a:b:c' is no host: a colon belongs only in an IPv6"
+                + " address, and this is none"),
+        c(
+            "path without its slash, and a query in a path, in one document",
+            doc(
+                "\"breakers\": [{\"name\": \"a\", \"match\": {\"path\": \"pay/**\"}},"
+                    + " {\"name\": \"b\", \"match\": {\"path\": \"/search?q=*\"}},"
+                    + " {\"name\": \"c\", \"match\": {\"path\": \"/docs#top\"}}]"),
+            "$.breakers[0].match.path: 'pay/**' starts with neither '/' nor a star: every request"
+                + " path starts with '/'",
+            "$.breakers[1].match.path: '/search?q=*' holds '?', which starts the query or the"
+                + " fragment: the path matched never holds them; match on the path alone",
+            "$.breakers[2].match.path: '/docs#top' holds '#', which starts the query or the"
+                + " fragment: the path matched never holds them; match on the path alone"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("unmatchableCallGlobs")
+  void refusesHostAndPathGlobsNoCallCanMeetInADocumentBeingWritten(
+      String json, List<String> expected) {
+    ParseResult written = RuleCodec.parseFor("s", json.getBytes(StandardCharsets.UTF_8));
+    assertThat(written.errors())
+        .extracting(ValidationError::toString)
+        .containsExactlyElementsOf(expected);
+    assertThat(RuleCodec.parse(json).isValid()).as("read when stored").isTrue();
+  }
+
+  @Test
+  void acceptsHostAndPathGlobsThatCallsCanMeet() {
+    for (String match :
+        List.of(
+            "\"host\": \"payments\", \"port\": 8080",
+            "\"host\": \"::1\"",
+            "\"host\": \"[::1]\"",
+            "\"host\": \"fe80::1%eth0\"",
+            "\"host\": \"fe80:*\"",
+            "\"host\": \"*:*\"",
+            "\"host\": \"*:8080\"",
+            "\"host\": \"::ffff:10.0.0.1\"",
+            "\"host\": \"*.internal\"",
+            "\"path\": \"/pay/**\"",
+            "\"path\": \"**/health\"",
+            "\"path\": \"*\"")) {
+      String json = breaker("\"name\": \"b\", \"match\": {" + match + "}");
+      assertThat(RuleCodec.parseFor("s", json.getBytes(StandardCharsets.UTF_8)).errors())
+          .as(match)
+          .isEmpty();
+    }
+  }
+
   @ParameterizedTest
   @MethodSource("oneLineTextInMatches")
   void refusesLineSeparatorsAndBidirectionalControlsInTheMatchesOfADocumentBeingWritten(
@@ -1189,7 +1278,13 @@ class ValidationMessagesTest {
         c(
             "threshold nearer to 0 than the smallest double",
             breaker("\"name\": \"b\", \"failureRateThreshold\": 1e-400"),
-            "$.breakers[0].failureRateThreshold: " + TOO_SMALL),
+            "$.breakers[0].failureRateThreshold: is too small a threshold: Resilience4j keeps it as"
+                + " a float, which holds it as 0 (nothing but 0 is nearer to 0 than about 1.4e-45);"
+                + " give at least 1.4e-45"),
+        c(
+            "negative threshold nearer to 0 than the smallest double",
+            breaker("\"name\": \"b\", \"slowCallRateThreshold\": -1e-400"),
+            "$.breakers[0].slowCallRateThreshold: must be above 0 and at most 100, not -1E-400"),
         c(
             "attribute value nearer to 0 than the smallest double",
             rule("\"name\": \"r\", \"ratio\": 1, \"match\": {\"attributes\": {\"k\": 1e-400}}"),
