@@ -1,7 +1,6 @@
 package io.sluice.javaagent;
 
 import io.opentelemetry.context.propagation.TextMapPropagator;
-import io.opentelemetry.extension.trace.propagation.B3Propagator;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
@@ -76,14 +75,9 @@ public final class SluiceAutoConfiguration implements AutoConfigurationCustomize
   private static TextMapPropagator withW3cPrecedence(
       TextMapPropagator propagator, ConfigProperties config) {
     try {
-      // A user who left tracecontext out does not want traceparent read: then B3 deferral only.
-      if (!config.getList("otel.propagators").contains("tracecontext")) {
-        return propagator instanceof B3Propagator
-            ? SluicePropagators.withB3Deferral(propagator)
-            : propagator;
-      }
-      // B3, and any other trace format listed (jaeger, ottrace, xray): a valid traceparent wins
-      return SluicePropagators.withW3cPrecedenceOver(propagator);
+      // with tracecontext listed, a valid traceparent wins over B3 and any other trace format
+      // (jaeger, ottrace, xray); without it, traceparent is not read and B3 gets deferral only
+      return SluicePropagators.forConfigured(propagator, config.getList("otel.propagators"));
     } catch (RuntimeException | LinkageError e) {
       logger.log(
           Level.WARNING, "Sluice could not give W3C headers precedence over " + propagator, e);

@@ -5,6 +5,7 @@ import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.extension.trace.propagation.B3Propagator;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -111,6 +112,31 @@ public final class SluicePropagators {
       return other;
     }
     return new W3cPrecedence(other);
+  }
+
+  /**
+   * What one propagator that OpenTelemetry's autoconfigure built from {@code otel.propagators}
+   * becomes, as the agent extension makes it: with {@code tracecontext} listed, {@link
+   * #withW3cPrecedenceOver} (W3C wins over B3 and every other trace format, whatever the order
+   * listed, and a B3 context's debug flag, "defer" and bare "deny" are handled as by {@link
+   * #create()}); without it, B3 gets {@link #withB3Deferral} only and {@code traceparent} is not
+   * read. For apps that autoconfigure the SDK:
+   *
+   * <pre>{@code
+   * AutoConfiguredOpenTelemetrySdk.builder()
+   *     .addPropagatorCustomizer((propagator, config) ->
+   *         SluicePropagators.forConfigured(propagator, config.getList("otel.propagators")))
+   * }</pre>
+   *
+   * @param configured one propagator autoconfigure built
+   * @param listed the names in {@code otel.propagators} (empty when unset)
+   */
+  public static TextMapPropagator forConfigured(TextMapPropagator configured, List<String> listed) {
+    Objects.requireNonNull(configured, "configured");
+    if (!listed.contains("tracecontext")) {
+      return configured instanceof B3Propagator ? withB3Deferral(configured) : configured;
+    }
+    return withW3cPrecedenceOver(configured);
   }
 
   private static TextMapPropagator unwrap(TextMapPropagator propagator) {
