@@ -94,6 +94,19 @@ class SpanRuleIndexTest {
         == SamplingDecision.RECORD_AND_SAMPLE;
   }
 
+  /** Trace ids whose lower 64 bits' absolute value is near the top, and 1: 0.1 drops, keeps. */
+  private static final String DROPPED_AT_0_1 = "0af7651916cd43dd" + "f000000000000000";
+
+  private static final String KEPT_AT_0_1 = "0af7651916cd43dd" + "0000000000000001";
+
+  private static SpanRuleIndex indexWithDefaultZero(List<SamplingRule> rules) {
+    CompiledRules compiled =
+        CompiledRules.compile(
+            new RuleDocument(1, "s", new SamplingPolicy(0.0, true, rules), List.of()));
+    return new SpanRuleIndex(
+        rules, 0.0, compiled.attributeKeys(), new OtelAttributeReader(compiled.attributeKeys()));
+  }
+
   @Test
   void dropsWithoutReadingAttributesWhenNoOutcomeKeepsTheTrace() {
     List<SamplingRule> rules =
@@ -103,19 +116,11 @@ class SpanRuleIndexTest {
                 new SpanMatch("GET /api/**", null, Map.of("http.request.method", "GET")),
                 0.1,
                 null));
-    CompiledRules compiled =
-        CompiledRules.compile(
-            new RuleDocument(1, "s", new SamplingPolicy(0.0, true, rules), List.of()));
-    SpanRuleIndex index =
-        new SpanRuleIndex(
-            rules,
-            0.0,
-            compiled.attributeKeys(),
-            new OtelAttributeReader(compiled.attributeKeys()));
+    SpanRuleIndex index = indexWithDefaultZero(rules);
     CountingAttributes attributes =
         new CountingAttributes(Attributes.of(AttributeKey.stringKey("http.request.method"), "GET"));
-    String dropped = "0af7651916cd43dd" + "f000000000000000"; // |x| near the top: 0.1 drops it
-    String kept = "0af7651916cd43dd" + "0000000000000001";
+    String dropped = DROPPED_AT_0_1;
+    String kept = KEPT_AT_0_1;
     assertThat(keptByOpenTelemetry(0.1, dropped)).isFalse();
     assertThat(keptByOpenTelemetry(0.1, kept)).isTrue();
 
@@ -132,8 +137,7 @@ class SpanRuleIndexTest {
   void dropsWithoutReadingFurtherAttributesOnceTheRulesThatKeepAreRuledOut() {
     // the first rule keeps every trace, so no trace can be dropped before url.path is read; once
     // it fails there, only the 0.1 rule and the default 0 are left, and a trace 0.1 drops is
-    // dropped
-    // without reading the method
+    // dropped without reading the method
     List<SamplingRule> rules =
         List.of(
             new SamplingRule(
@@ -143,17 +147,9 @@ class SpanRuleIndexTest {
                 new SpanMatch("GET /api/**", null, Map.of("http.request.method", "GET")),
                 0.1,
                 null));
-    CompiledRules compiled =
-        CompiledRules.compile(
-            new RuleDocument(1, "s", new SamplingPolicy(0.0, true, rules), List.of()));
-    SpanRuleIndex index =
-        new SpanRuleIndex(
-            rules,
-            0.0,
-            compiled.attributeKeys(),
-            new OtelAttributeReader(compiled.attributeKeys()));
-    String dropped = "0af7651916cd43dd" + "f000000000000000";
-    String kept = "0af7651916cd43dd" + "0000000000000001";
+    SpanRuleIndex index = indexWithDefaultZero(rules);
+    String dropped = DROPPED_AT_0_1;
+    String kept = KEPT_AT_0_1;
     Attributes api =
         Attributes.of(
             AttributeKey.stringKey("url.path"), "/api/users",
