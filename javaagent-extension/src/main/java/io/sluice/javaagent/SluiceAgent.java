@@ -17,6 +17,7 @@ import io.sluice.sdk.config.ConfigKeys;
 import io.sluice.sdk.config.ConfigLookup;
 import io.sluice.sdk.config.ConfiguredRules;
 import io.sluice.sdk.config.SluiceConfig;
+import io.sluice.sdk.config.UnknownSettings;
 import java.nio.file.Path;
 import java.util.Deque;
 import java.util.List;
@@ -353,6 +354,7 @@ final class SluiceAgent {
    * {@link #withoutSources}).
    */
   private SluiceConfig readConfig(ConfigProperties properties, String detected) {
+    UnknownSettings.warnOnce(true); // a misspelled key is read as no key at all: say which
     String serviceName = detected != null ? detected : serviceName(properties);
     ConfigLookup lookup =
         new AgentConfigLookup(properties, serviceName, systemProperties, environment);

@@ -2,13 +2,17 @@ package io.sluice.rules;
 
 import java.util.List;
 
-/** "Did you mean" for misspelled field names: the closest known name by edit distance. */
-final class Suggestions {
+/**
+ * "Did you mean" for misspelled names: the closest known name by edit distance. The rule reader
+ * suggests field and enum names with it, the SDK its configuration keys; one measure keeps their
+ * suggestions alike.
+ */
+public final class Suggestions {
 
   private Suggestions() {}
 
   /** The known name closest to {@code name}, or {@code null} when none is plausibly meant. */
-  static String closest(String name, List<String> known) {
+  public static String closest(String name, List<String> known) {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     int limit = Math.max(1, Math.min(3, name.length() / 3));

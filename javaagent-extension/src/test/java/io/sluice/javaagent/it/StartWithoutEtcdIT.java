@@ -9,6 +9,7 @@ import io.sluice.testing.net.RefusedPorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -185,6 +186,29 @@ class StartWithoutEtcdIT {
             .contains("Sluice: invalid configuration, running without etcd or a rules file")
             .doesNotContain("OpenTelemetry Javaagent failed to start");
       }
+    }
+  }
+
+  /**
+   * A misspelled key is no key: the app ran without etcd, on built-in defaults, with nothing in its
+   * log but "neither … is set". The agent names it, with the key meant, once.
+   */
+  @Test
+  void aMisspelledSettingIsNamedWithTheKeyMeant() throws Exception {
+    Map<String, String> properties = new HashMap<>(AgentApp.withoutExporters("it-typo"));
+    properties.put("sluice.etcd.namespce", "/prod");
+    try (AgentApp app =
+        AgentApp.startWithEnvironment(
+            AgentApp.sluiceAgentJar(),
+            properties,
+            Map.of("SLUICE_ETCD_ENDPOINT", "http://127.0.0.1:2379"))) {
+      assertThat(app.healthy()).isTrue();
+      String warning =
+          "unknown Sluice settings, ignored: SLUICE_ETCD_ENDPOINT (environment variable; did you"
+              + " mean SLUICE_ETCD_ENDPOINTS?), sluice.etcd.namespce (system property; did you mean"
+              + " sluice.etcd.namespace?)";
+      assertThat(app.log()).contains(warning);
+      assertThat(app.log().split(java.util.regex.Pattern.quote(warning), -1)).hasSize(2);
     }
   }
 

@@ -471,11 +471,13 @@ public record SluiceConfig(
   }
 
   /**
-   * Reads the keys from system properties, then environment variables; a refused value is named
-   * where it was set ({@code environment variable SLUICE_ETCD_ENDPOINTS=…} or {@code
+   * Reads the keys from system properties, then environment variables (and warns once of settings
+   * with the keys' prefixes that are none of them, {@link UnknownSettings}); a refused value is
+   * named where it was set ({@code environment variable SLUICE_ETCD_ENDPOINTS=…} or {@code
    * sluice.etcd.endpoints=…}).
    */
   public static SluiceConfig fromSystem() {
+    UnknownSettings.warnOnce(false);
     return fromProperties(
         ConfigLookup.propertiesThenEnvironment(System::getProperty, System::getenv));
   }
@@ -492,6 +494,7 @@ public record SluiceConfig(
    */
   public static SluiceConfig fromSystem(String serviceName) {
     Objects.requireNonNull(serviceName, "serviceName");
+    UnknownSettings.warnOnce(false);
     return fromProperties(
         ConfigLookup.propertiesThenEnvironment(System::getProperty, System::getenv),
         serviceName,
