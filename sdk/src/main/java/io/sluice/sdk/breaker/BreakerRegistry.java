@@ -188,6 +188,14 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     }
   }
 
+  /**
+   * The longest host a call is guarded for: the longest DNS name. A longer one reaches no server,
+   * and tracking it would hold its text (a URL an app's user supplied can carry megabytes) in every
+   * target's key, breaker name and metric attribute, past the memory bound, which counts a target
+   * as holding a host of at most this.
+   */
+  static final int MAX_HOST_LENGTH = 253;
+
   private static LongSupplier defaultNanoTime(Clock clock) {
     if (clock.equals(Clock.systemUTC()) || clock.equals(Clock.systemDefaultZone())) {
       return System::nanoTime;
@@ -197,7 +205,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
 
   @Override
   public GuardedCall start(String host, int port, String method, String path) {
-    if (host == null) {
+    if (host == null || host.length() > MAX_HOST_LENGTH) {
       return GuardedCall.UNGUARDED;
     }
     // a permission granted here and not handed to a Call: given back whatever failed after it (a

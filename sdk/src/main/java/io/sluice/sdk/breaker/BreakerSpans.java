@@ -8,8 +8,9 @@ import io.opentelemetry.api.trace.StatusCode;
  * Records a rejected call on a span of the caller's choosing. The registry records a rejection on
  * the span current when it rejects; an HTTP client integration whose client span only starts once
  * the request leaves the process (so never, for a rejected call) starts a CLIENT span itself and
- * records the rejection on it with {@link #recordRejection}, so the rejected call is still a span
- * of its own.
+ * records the rejected call on it with {@link #recordRejectedCall}, so the rejected call is still a
+ * span of its own and the trace holds one event for it. {@link #recordRejection} adds the event
+ * whatever the registry recorded, for a span the registry never saw.
  */
 public final class BreakerSpans {
 

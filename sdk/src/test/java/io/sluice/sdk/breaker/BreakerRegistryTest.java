@@ -1809,6 +1809,29 @@ class BreakerRegistryTest {
   }
 
   /**
+   * A host longer than the longest DNS name (253 characters) reaches no server, and the memory
+   * bound counts each target as holding one of at most that: such a host (a URL an app's user
+   * supplied) is left unguarded and untracked, however many of them come.
+   */
+  @Test
+  void hostsLongerThanAnyDnsNameAreNotTracked() {
+    registry.close();
+    holder.publish(rules(2, Policies.policy("all", CallMatch.ANY)));
+    registry = BreakerRegistry.builder(holder).clock(clock).build();
+    String longest = "a".repeat(249) + ".com";
+    assertThat(longest).hasSize(253);
+    assertThat(registry.start(longest, 443, "GET", "/")).isNotSameAs(GuardedCall.UNGUARDED);
+    assertThat(registry.trackedTargets()).isEqualTo(1);
+    for (int i = 0; i < 100; i++) {
+      String tooLong = "a".repeat(100_000) + i + ".com";
+      assertThat(registry.start(tooLong, 443, "GET", "/")).isSameAs(GuardedCall.UNGUARDED);
+      assertThat(registry.start(URI.create("https://" + tooLong + "/pay"), "GET"))
+          .isSameAs(GuardedCall.UNGUARDED);
+    }
+    assertThat(registry.trackedTargets()).isEqualTo(1);
+  }
+
+  /**
    * Breakers allocate their windows up front: a host-glob policy with the largest windows over many
    * hosts keeps fewer targets, as each breaker weighs what its windows hold.
    */
