@@ -3,6 +3,7 @@ package io.sluice.sdk.breaker;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Policy;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.api.metrics.ObservableLongCounter;
@@ -13,6 +14,7 @@ import io.sluice.rules.wire.AgentStatus;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.FirstFailureLog;
+import io.sluice.sdk.QuietLog;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -142,6 +145,9 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
             .<String, HostTargets>evictionListener(
                 (host, value, cause) -> {
                   if (value != null) {
+                    if (cause == RemovalCause.SIZE) {
+                      weighedOut(value, b.maxTargets);
+                    }
                     value.drop();
                   }
                 })
@@ -195,6 +201,9 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
    * as holding a host of at most this.
    */
   static final int MAX_HOST_LENGTH = 253;
+
+  /** Whether {@link #weighedOut} has warned; later evictions are said at FINE. */
+  private volatile boolean weighedOutTold;
 
   private static LongSupplier defaultNanoTime(Clock clock) {
     if (clock.equals(Clock.systemUTC()) || clock.equals(Clock.systemDefaultZone())) {
@@ -318,6 +327,41 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
   private void release(CircuitBreaker cb) {
     try {
       cb.releasePermission();
+    } catch (RuntimeException | LinkageError e) {
+      logOnce(e);
+    }
+  }
+
+  /**
+   * Says that the cache, full, forgot a host with a breaker that is not CLOSED: its next call gets
+   * a CLOSED breaker and goes through, which nothing else would tell (a retune to larger windows
+   * can make the breakers of a busy glob outweigh the bound all at once). A WARNING the first time,
+   * FINE after; never throws.
+   */
+  private void weighedOut(HostTargets evicted, long maxTargets) {
+    try {
+      ManagedBreaker open = evicted.firstNotClosed();
+      if (open == null) {
+        return;
+      }
+      boolean first = !weighedOutTold;
+      weighedOutTold = true;
+      QuietLog.write(
+          logger,
+          first ? Level.WARNING : Level.FINE,
+          "the breaker cache is full ("
+              + maxTargets
+              + " units): breaker '"
+              + open.policyName
+              + "' for "
+              + open.key
+              + " was "
+              + open.state()
+              + " and is forgotten with its target, so the next call to it goes through; a policy's"
+              + " breakers weigh by their windows (slidingWindow.size, halfOpenCalls) over every"
+              + " host its glob covers: narrow the glob or the windows"
+              + (first ? " (later such evictions are logged at FINE)" : ""),
+          null);
     } catch (RuntimeException | LinkageError e) {
       logOnce(e);
     }

@@ -1,5 +1,6 @@
 package io.sluice.sdk.breaker;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.util.Arrays;
 import java.util.List;
 
@@ -85,6 +86,18 @@ final class HostTargets {
   }
 
   /** Drops every target's breakers: the cache evicted this host (see {@link Target#drop()}). */
+  /** A breaker of this host's targets that is not CLOSED (open, half-open), or null. */
+  ManagedBreaker firstNotClosed() {
+    for (Target t : targets) {
+      for (ManagedBreaker b : t.breakers()) {
+        if (b.state() != CircuitBreaker.State.CLOSED) {
+          return b;
+        }
+      }
+    }
+    return null;
+  }
+
   void drop() {
     for (Target t : targets) {
       t.drop();

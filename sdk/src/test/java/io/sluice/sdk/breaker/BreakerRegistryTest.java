@@ -1809,6 +1809,46 @@ class BreakerRegistryTest {
   }
 
   /**
+   * A full cache forgets its least used hosts, an OPEN breaker's too: its next call goes through a
+   * fresh CLOSED breaker. That is said (a WARNING the first time, FINE after), not left to be
+   * noticed as traffic reaching a failing dependency; CLOSED breakers go quietly.
+   */
+  @Test
+  void aFullCacheThatForgetsAnOpenBreakerSaysSo() {
+    registry.close();
+    holder.publish(rules(2, Policies.policy("all", CallMatch.ANY)));
+    registry =
+        BreakerRegistry.builder(holder)
+            .clock(clock)
+            .maxTargets(20)
+            .automaticTransitionToHalfOpen(false)
+            .build();
+    try (LogCapture log = LogCapture.of(BreakerRegistry.class, java.util.logging.Level.FINE)) {
+      for (int i = 0; i < 4; i++) {
+        registry.start("open.example", 443, "GET", "/").onError(new IOException("refused"));
+      }
+      assertThat(registry.start("open.example", 443, "GET", "/").permitted()).isFalse();
+      // busier hosts than the open one: the cache's admission (by frequency) prefers them
+      for (int i = 0; i < 200; i++) {
+        for (int call = 0; call < 10; call++) {
+          registry.start("host-" + i + ".example", 443, "GET", "/").onResponse(200);
+        }
+      }
+      assertThat(registry.start("open.example", 443, "GET", "/").permitted())
+          .as("forgotten: a fresh breaker")
+          .isTrue();
+      assertThat(log.warnings())
+          .singleElement()
+          .asString()
+          .startsWith(
+              "the breaker cache is full (20 units): breaker 'all' for open.example:443 was OPEN"
+                  + " and is forgotten with its target, so the next call to it goes through")
+          .endsWith("(later such evictions are logged at FINE)");
+      assertThat(log.messages()).hasSize(1);
+    }
+  }
+
+  /**
    * A host longer than the longest DNS name (253 characters) reaches no server, and the memory
    * bound counts each target as holding one of at most that: such a host (a URL an app's user
    * supplied) is left unguarded and untracked, however many of them come.
