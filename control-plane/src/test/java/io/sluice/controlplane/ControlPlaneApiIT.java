@@ -1300,6 +1300,42 @@ class ControlPlaneApiIT {
     }
   }
 
+  /**
+   * A number among a dry run's span attributes is matched as an agent matches a span attribute of
+   * that type: a whole number as a long, any other as a double, whose zero fraction an agent drops
+   * (2.0 and 2e0 are 2). Read as text, 2.0 stayed "2.0", and the dry run told no match where every
+   * agent matched.
+   */
+  @Test
+  void evaluateMatchesNumericAttributesAsTheAgentsDo() {
+    ApiClient api = api();
+    String draft =
+        "{\"schemaVersion\": 1, \"sampling\": {\"defaultRatio\": 0, \"rules\": [{\"name\":"
+            + " \"retried\", \"ratio\": 1, \"match\": {\"attributes\": {\"retry.count\": 2}}}]}}";
+    Map<String, String> expected = new java.util.LinkedHashMap<>();
+    expected.put("2", "retried");
+    expected.put("2.0", "retried");
+    expected.put("2e0", "retried");
+    expected.put("\"2\"", "retried");
+    expected.put("2.5", null);
+    expected.put("\"2.0\"", null); // a string attribute is matched as written
+    expected.forEach(
+        (value, name) -> {
+          ApiClient.Answer answer =
+              api.post(
+                  "/api/v1/services/numeric-attributes/rules/evaluate",
+                  READER,
+                  "{\"span\": {\"name\": \"x\", \"attributes\": {\"retry.count\": "
+                      + value
+                      + "}}, \"document\": "
+                      + draft
+                      + "}");
+          assertThat(answer.status()).as(value).isEqualTo(200);
+          JsonNode matched = answer.json().get("name");
+          assertThat(matched.isNull() ? null : matched.asString()).as(value).isEqualTo(name);
+        });
+  }
+
   @Test
   void evaluateHoldsADraftToExactlyWhatAPutOfItWouldAnswer() {
     ApiClient api = api();

@@ -3,6 +3,7 @@ package io.sluice.controlplane.rules;
 import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.security.ServiceNames;
+import io.sluice.rules.AttributeReader;
 import io.sluice.rules.CallTarget;
 import io.sluice.rules.CompiledRules;
 import io.sluice.rules.OneLineText;
@@ -189,6 +190,29 @@ class EvaluateController {
    * attributes, which looks like a rule that does not match; of a field given twice the tree keeps
    * the last, which may not be the one the client meant (a PUT refuses both alike).
    */
+  /**
+   * Turns the numbers among {@code span.attributes} into the text an agent matches for a span
+   * attribute of that type: a whole number is a long attribute ({@code 100}), any other a double,
+   * whose text drops a zero fraction ({@code 1e2} and {@code 100.0} are {@code 100}, as {@link
+   * AttributeReader#doubleText} writes it). Read as strings by Jackson, {@code 1e2} was {@code
+   * "100.0"}, and the dry run told no match where the agents matched.
+   */
+  private static void attributeNumbersAsAgentsReadThem(JsonNode span) {
+    JsonNode attributes = span == null ? null : span.get("attributes");
+    if (!(attributes instanceof ObjectNode object)) {
+      return;
+    }
+    for (String key : List.copyOf(object.propertyNames())) {
+      JsonNode value = object.get(key);
+      if (value.isIntegralNumber()) {
+        object.put(
+            key, value.canConvertToLong() ? Long.toString(value.longValue()) : value.asString());
+      } else if (value.isNumber()) {
+        object.put(key, AttributeReader.doubleText(value.doubleValue()));
+      }
+    }
+  }
+
   private EvaluateRequest read(JsonNode body, byte[] raw, List<long[]> drafts) {
     if (body == null || body.isNull()) {
       return null;
@@ -204,6 +228,7 @@ class EvaluateController {
     if (!problems.isEmpty()) {
       throw new ApiException(ProblemType.INVALID_REQUEST, String.join("; ", problems));
     }
+    attributeNumbersAsAgentsReadThem(body.get("span"));
     try {
       return json.treeToValue(body, EvaluateRequest.class);
     } catch (tools.jackson.core.JacksonException e) {
