@@ -99,6 +99,14 @@ class SpanRuleIndexTest {
 
   private static final String KEPT_AT_0_1 = "0af7651916cd43dd" + "0000000000000001";
 
+  /** GET spans under /api, kept at 0.1. */
+  private static final SamplingRule API_GETS_AT_0_1 =
+      new SamplingRule(
+          "api",
+          new SpanMatch("GET /api/**", null, Map.of("http.request.method", "GET")),
+          0.1,
+          null);
+
   private static SpanRuleIndex indexWithDefaultZero(List<SamplingRule> rules) {
     CompiledRules compiled =
         CompiledRules.compile(
@@ -109,13 +117,7 @@ class SpanRuleIndexTest {
 
   @Test
   void dropsWithoutReadingAttributesWhenNoOutcomeKeepsTheTrace() {
-    List<SamplingRule> rules =
-        List.of(
-            new SamplingRule(
-                "api",
-                new SpanMatch("GET /api/**", null, Map.of("http.request.method", "GET")),
-                0.1,
-                null));
+    List<SamplingRule> rules = List.of(API_GETS_AT_0_1);
     SpanRuleIndex index = indexWithDefaultZero(rules);
     CountingAttributes attributes =
         new CountingAttributes(Attributes.of(AttributeKey.stringKey("http.request.method"), "GET"));
@@ -142,11 +144,7 @@ class SpanRuleIndexTest {
         List.of(
             new SamplingRule(
                 "orders", new SpanMatch(null, null, Map.of("url.path", "/orders/**")), 1.0, null),
-            new SamplingRule(
-                "api",
-                new SpanMatch("GET /api/**", null, Map.of("http.request.method", "GET")),
-                0.1,
-                null));
+            API_GETS_AT_0_1);
     SpanRuleIndex index = indexWithDefaultZero(rules);
     String dropped = DROPPED_AT_0_1;
     String kept = KEPT_AT_0_1;
