@@ -116,9 +116,9 @@ public record CallTarget(String host, int port, String path) {
    * Why a policy's {@code match.host} glob holds for no host a call can have, or null. A call's
    * host never carries its port, so {@code payments:8080} (the breaker key's spelling) or {@code
    * [::1]:8080} guards nothing; nor does a host with a colon that is no IPv6 address. A glob with a
-   * star and one colon may be an IPv6 glob ({@code fe80:*}), unless what stands before the colon
-   * has a dot or a letter past {@code f}, which no IPv6 address has there ({@code
-   * *.internal:8080}).
+   * star and one colon may be an IPv6 glob ({@code fe80:*}), unless what stands before the colon is
+   * in brackets ({@code [fe80::*]:8080}) or has a dot or a letter past {@code f}, which no IPv6
+   * address has there ({@code *.internal:8080}).
    */
   static String hostProblem(String glob) {
     if (glob == null || glob.indexOf(':') < 0) {
@@ -126,7 +126,10 @@ public record CallTarget(String host, int port, String path) {
     }
     Matcher hostAndPort = HOST_AND_PORT.matcher(glob);
     boolean stars = glob.indexOf('*') >= 0;
-    if (hostAndPort.matches() && (!stars || notIpv6Before(hostAndPort.group(1)))) {
+    if (hostAndPort.matches()
+        && (!stars
+            || hostAndPort.group(1).startsWith("[")
+            || notIpv6Before(hostAndPort.group(1)))) {
       return "is a host and a port, and a call's host never holds its port: write "
           + DocumentReader.quote(hostAndPort.group(1))
           + " here and "

@@ -554,6 +554,12 @@ class ValidationMessagesTest {
                 + "'[::1]' here and 8080 in"
                 + " \"port\""),
         c(
+            "bracketed IPv6 glob with a port",
+            breaker("\"name\": \"b\", \"match\": {\"host\": \"[fe80::*]:8080\"}"),
+            "$.breakers[0].match.host: '[fe80::*]:8080' "
+                + port
+                + "'[fe80::*]' here and 8080 in \"port\""),
+        c(
             "host glob with a port",
             breaker("\"name\": \"b\", \"match\": {\"host\": \"*.internal:8080\"}"),
             "$.breakers[0].match.host: '*.internal:8080' "

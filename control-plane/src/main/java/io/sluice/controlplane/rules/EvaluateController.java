@@ -185,12 +185,6 @@ class EvaluateController {
   }
 
   /**
-   * The request, refusing fields it does not know and fields given twice: a misspelt {@code
-   * "attribute"} would otherwise be dropped, and the dry run would answer for a span without
-   * attributes, which looks like a rule that does not match; of a field given twice the tree keeps
-   * the last, which may not be the one the client meant (a PUT refuses both alike).
-   */
-  /**
    * Turns the numbers among {@code span.attributes} into the text an agent matches for a span
    * attribute of that type: a whole number is a long attribute ({@code 100}), any other a double,
    * whose text drops a zero fraction ({@code 1e2} and {@code 100.0} are {@code 100}, as {@link
@@ -213,6 +207,12 @@ class EvaluateController {
     }
   }
 
+  /**
+   * The request, refusing fields it does not know and fields given twice: a misspelt {@code
+   * "attribute"} would otherwise be dropped, and the dry run would answer for a span without
+   * attributes, which looks like a rule that does not match; of a field given twice the tree keeps
+   * the last, which may not be the one the client meant (a PUT refuses both alike).
+   */
   private EvaluateRequest read(JsonNode body, byte[] raw, List<long[]> drafts) {
     if (body == null || body.isNull()) {
       return null;

@@ -145,17 +145,20 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
             .<String, HostTargets>evictionListener(
                 (host, value, cause) -> {
                   if (value != null) {
-                    if (cause == RemovalCause.SIZE) {
-                      weighedOut(value, b.maxTargets);
-                    }
                     value.drop();
                   }
                 })
-            // any value the cache no longer holds (replaced too) leaves the front table
+            // any value the cache no longer holds (replaced too) leaves the front table; a host
+            // weighed out with an open breaker is said here, after the eviction's own map
+            // operation (the eviction listener runs inside it: a log handler that called back
+            // into the cache there would update the map recursively)
             .<String, HostTargets>removalListener(
                 (host, value, cause) -> {
                   if (value != null) {
                     front.remove(value);
+                    if (cause == RemovalCause.SIZE) {
+                      weighedOut(value, b.maxTargets);
+                    }
                   }
                 })
             .executor(Runnable::run)
@@ -356,7 +359,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
               + "' for "
               + open.key
               + " was "
-              + open.state()
+              + open.binding().breaker.getState()
               + " and is forgotten with its target, so the next call to it goes through; a policy's"
               + " breakers weigh by their windows (slidingWindow.size, halfOpenCalls) over every"
               + " host its glob covers: narrow the glob or the windows"

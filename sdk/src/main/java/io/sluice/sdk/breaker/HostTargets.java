@@ -85,12 +85,15 @@ final class HostTargets {
     return false;
   }
 
-  /** Drops every target's breakers: the cache evicted this host (see {@link Target#drop()}). */
-  /** A breaker of this host's targets that is not CLOSED (open, half-open), or null. */
+  /**
+   * A breaker of this host's targets that is not CLOSED (open, half-open), or null. Its inner
+   * breaker's state as it stands: nothing noticed, told or moved (unlike {@link
+   * ManagedBreaker#state()}), as for a host the cache has just let go.
+   */
   ManagedBreaker firstNotClosed() {
     for (Target t : targets) {
       for (ManagedBreaker b : t.breakers()) {
-        if (b.state() != CircuitBreaker.State.CLOSED) {
+        if (b.binding().breaker.getState() != CircuitBreaker.State.CLOSED) {
           return b;
         }
       }
@@ -98,6 +101,7 @@ final class HostTargets {
     return null;
   }
 
+  /** Drops every target's breakers: the cache evicted this host (see {@link Target#drop()}). */
   void drop() {
     for (Target t : targets) {
       t.drop();

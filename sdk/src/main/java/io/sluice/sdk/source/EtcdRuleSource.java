@@ -61,9 +61,9 @@ import java.util.logging.Logger;
  *       first has gRPC reconnect at once, so this backoff, not gRPC's (up to 2 minutes), decides
  *       how soon etcd is seen again after a long outage.
  *   <li><b>A cut watch is not an outage.</b> A watch that was up and ends is said at FINE and
- *       resumed after the backoff's minimum; only a retry that fails too starts the warnings below.
- *       A proxy that ends idle streams (nginx's default: a minute without data) cuts a quiet watch
- *       that often, and a WARNING and an "answers again" line each time was noise.
+ *       resumed after the backoff's first wait; only a retry that fails too starts the warnings
+ *       below. A proxy that ends idle streams (nginx's default: a minute without data) cuts a quiet
+ *       watch that often, and a WARNING and an "answers again" line each time was noise.
  *   <li><b>One warning per problem.</b> A stretch of failed attempts warns once that etcd is
  *       unreachable, once that it refuses this agent's credentials or access, and once that
  *       something that is not etcd (a proxy) answers in its place with an HTTP status, whatever
