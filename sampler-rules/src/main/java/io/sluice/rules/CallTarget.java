@@ -60,10 +60,7 @@ public record CallTarget(String host, int port, String path) {
    * text is read: nothing is resolved.
    */
   public static String canonicalHost(String host) {
-    String h = host;
-    if (h.length() > 2 && h.charAt(0) == '[' && h.charAt(h.length() - 1) == ']') {
-      h = h.substring(1, h.length() - 1);
-    }
+    String h = unbracketed(host);
     if (h.indexOf(':') >= 0) {
       String literal = Ipv6Literal.canonical(h);
       if (literal != null) {
@@ -79,6 +76,13 @@ public record CallTarget(String host, int port, String path) {
   }
 
   private static final String IPV4_MAPPED = "::ffff:";
+
+  /** {@code host} without the brackets of a URL's IPv6 literal ({@code [::1]}), if it has them. */
+  private static String unbracketed(String host) {
+    return host.length() > 2 && host.charAt(0) == '[' && host.charAt(host.length() - 1) == ']'
+        ? host.substring(1, host.length() - 1)
+        : host;
+  }
 
   /**
    * The glob a policy's {@code match.host} holds for, against hosts in {@link #canonicalHost}
@@ -139,11 +143,7 @@ public record CallTarget(String host, int port, String path) {
     if (stars) {
       return null;
     }
-    String literal =
-        glob.length() > 2 && glob.charAt(0) == '[' && glob.charAt(glob.length() - 1) == ']'
-            ? glob.substring(1, glob.length() - 1)
-            : glob;
-    return Ipv6Literal.canonical(literal) == null
+    return Ipv6Literal.canonical(unbracketed(glob)) == null
         ? "is no host: a colon belongs only in an IPv6 address, and this is none"
         : null;
   }

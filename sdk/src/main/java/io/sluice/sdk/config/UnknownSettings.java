@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
@@ -32,31 +33,29 @@ public final class UnknownSettings {
       List.of("sluice.etcd.", "sluice.rules.", "sluice.state.");
   private static final List<String> KEYS =
       ConfigKeys.ALL.stream().filter(key -> key.startsWith("sluice.")).toList();
+  private static final List<String> VARIABLE_PREFIXES =
+      PROPERTY_PREFIXES.stream().map(ConfigKeys::environmentVariable).toList();
 
   private UnknownSettings() {}
 
   /**
-   * The unknown settings among {@code properties} and {@code environment}, one description each
-   * ({@code SLUICE_ETCD_ENDPOINT (environment variable; did you mean SLUICE_ETCD_ENDPOINTS?)}),
-   * sorted; {@code asOpenTelemetry}: property names as the agent reads them (see the class
-   * comment).
+   * The unknown settings among the names of {@code properties} and {@code environment} variables,
+   * one description each ({@code SLUICE_ETCD_ENDPOINT (environment variable; did you mean
+   * SLUICE_ETCD_ENDPOINTS?)}), sorted; {@code asOpenTelemetry}: property names as the agent reads
+   * them (see the class comment).
    */
   public static List<String> find(
-      Map<String, String> properties, Map<String, String> environment, boolean asOpenTelemetry) {
+      Set<String> properties, Set<String> environment, boolean asOpenTelemetry) {
     Map<String, String> found = new TreeMap<>();
     UnaryOperator<String> spelling = asOpenTelemetry ? UnknownSettings::normalized : name -> name;
     List<String> propertyKeys = KEYS.stream().map(spelling).toList();
-    properties.keySet().stream()
+    properties.stream()
         .filter(name -> PROPERTY_PREFIXES.stream().anyMatch(spelling.apply(name)::startsWith))
         .filter(name -> !propertyKeys.contains(spelling.apply(name)))
         .forEach(name -> found.put(name, describe(name, "system property", KEYS)));
     List<String> variables = KEYS.stream().map(ConfigKeys::environmentVariable).toList();
-    environment.keySet().stream()
-        .filter(
-            name ->
-                PROPERTY_PREFIXES.stream()
-                    .map(ConfigKeys::environmentVariable)
-                    .anyMatch(name::startsWith))
+    environment.stream()
+        .filter(name -> VARIABLE_PREFIXES.stream().anyMatch(name::startsWith))
         .filter(name -> !variables.contains(name))
         .forEach(name -> found.put(name, describe(name, "environment variable", variables)));
     return new ArrayList<>(found.values());
@@ -72,9 +71,11 @@ public final class UnknownSettings {
       return;
     }
     try {
-      Map<String, String> properties = new TreeMap<>();
-      System.getProperties().forEach((k, v) -> properties.put(String.valueOf(k), "")); // names only
-      List<String> unknown = find(properties, System.getenv(), asOpenTelemetry);
+      List<String> unknown =
+          find(
+              System.getProperties().stringPropertyNames(),
+              System.getenv().keySet(),
+              asOpenTelemetry);
       if (!unknown.isEmpty()) {
         QuietLog.write(
             logger,

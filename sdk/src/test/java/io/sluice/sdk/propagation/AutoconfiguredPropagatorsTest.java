@@ -1,7 +1,11 @@
 package io.sluice.sdk.propagation;
 
+import static io.sluice.sdk.propagation.HeaderMaps.B3_SPAN;
+import static io.sluice.sdk.propagation.HeaderMaps.B3_TRACE;
 import static io.sluice.sdk.propagation.HeaderMaps.GETTER;
 import static io.sluice.sdk.propagation.HeaderMaps.SETTER;
+import static io.sluice.sdk.propagation.HeaderMaps.W3C_SPAN;
+import static io.sluice.sdk.propagation.HeaderMaps.W3C_TRACE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.api.trace.Span;
@@ -20,11 +24,6 @@ import org.junit.jupiter.api.Test;
  * "deny" are marked), whatever order the names are listed in.
  */
 class AutoconfiguredPropagatorsTest {
-
-  private static final String W3C_TRACE = "0af7651916cd43dd8448eb211c80319c";
-  private static final String W3C_SPAN = "b7ad6b7169203331";
-  private static final String B3_TRACE = "463ac35c9f6413ad48485a3953bb6124";
-  private static final String B3_SPAN = "a2fb4a1d1a96d312";
 
   private static TextMapPropagator autoconfigured(String propagators, boolean withSluice) {
     var builder =

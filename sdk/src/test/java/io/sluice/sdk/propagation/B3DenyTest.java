@@ -1,5 +1,7 @@
 package io.sluice.sdk.propagation;
 
+import static io.sluice.sdk.propagation.HeaderMaps.W3C_SPAN;
+import static io.sluice.sdk.propagation.HeaderMaps.W3C_TRACE;
 import static io.sluice.sdk.propagation.ServerSpanDecisions.ROOT_TRACE;
 import static io.sluice.sdk.propagation.ServerSpanDecisions.keeps;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,9 +28,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * format, the agent's order (B3 listed after {@code tracecontext}) and B3 without W3C.
  */
 class B3DenyTest {
-
-  private static final String W3C_TRACE = "0af7651916cd43dd8448eb211c80319c";
-  private static final String W3C_SPAN = "b7ad6b7169203331";
 
   private static final TextMapGetter<Map<String, String>> GETTER = HeaderMaps.GETTER;
 

@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * HTTP headers as a map of lower-cased names, the carrier the propagation tests extract from and
- * inject into: header names are case-insensitive, so the getter and setter lower-case them.
+ * inject into: header names are case-insensitive, so the getter and setter lower-case them. Also
+ * the callers' ids those tests send.
  */
 final class HeaderMaps {
 
@@ -26,6 +27,16 @@ final class HeaderMaps {
           return carrier == null ? null : carrier.get(key.toLowerCase(Locale.ROOT));
         }
       };
+
+  /** A W3C caller's trace and span id (the trace context specification's example). */
+  static final String W3C_TRACE = "0af7651916cd43dd8448eb211c80319c";
+
+  static final String W3C_SPAN = "b7ad6b7169203331";
+
+  /** A B3 caller's trace and span id, of another trace than the W3C one. */
+  static final String B3_TRACE = "463ac35c9f6413ad48485a3953bb6124";
+
+  static final String B3_SPAN = "a2fb4a1d1a96d312";
 
   private HeaderMaps() {}
 }

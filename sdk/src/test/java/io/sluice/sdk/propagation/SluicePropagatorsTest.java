@@ -1,5 +1,9 @@
 package io.sluice.sdk.propagation;
 
+import static io.sluice.sdk.propagation.HeaderMaps.B3_SPAN;
+import static io.sluice.sdk.propagation.HeaderMaps.B3_TRACE;
+import static io.sluice.sdk.propagation.HeaderMaps.W3C_SPAN;
+import static io.sluice.sdk.propagation.HeaderMaps.W3C_TRACE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.api.baggage.Baggage;
@@ -17,11 +21,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SluicePropagatorsTest {
-
-  private static final String W3C_TRACE = "0af7651916cd43dd8448eb211c80319c";
-  private static final String W3C_SPAN = "b7ad6b7169203331";
-  private static final String B3_TRACE = "463ac35c9f6413ad48485a3953bb6124";
-  private static final String B3_SPAN = "a2fb4a1d1a96d312";
 
   private static final TextMapSetter<Map<String, String>> SETTER = HeaderMaps.SETTER;
 
