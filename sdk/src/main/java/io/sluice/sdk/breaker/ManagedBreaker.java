@@ -573,8 +573,15 @@ final class ManagedBreaker {
     observe(cb);
   }
 
-  /** The cached rejection for the state {@code breaker} refused in. */
-  RejectedCall rejected(Binding b, CircuitBreaker.State state) {
+  /**
+   * The cached rejection for the state {@code breaker} refused in, read just after it refused. A
+   * breaker found CLOSED then refused as HALF_OPEN (its trial calls taken) and closed in between:
+   * the call is said to be refused by a half-open breaker, never by a closed one ("breaker 'x' is
+   * CLOSED: call not permitted" would send a user looking for a fault that is not there).
+   */
+  RejectedCall rejected(Binding b, CircuitBreaker.State readAfter) {
+    CircuitBreaker.State state =
+        readAfter == CircuitBreaker.State.CLOSED ? CircuitBreaker.State.HALF_OPEN : readAfter;
     boolean open = state == CircuitBreaker.State.OPEN;
     RejectedCall r = open ? b.rejectedOpen : b.rejectedOther;
     if (r == null || !r.rejection.state().equals(state.name())) {

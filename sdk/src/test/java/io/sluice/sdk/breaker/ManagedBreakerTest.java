@@ -146,4 +146,27 @@ class ManagedBreakerTest {
         .as("never made by a bound breaker: not counted")
         .isEqualTo(-1);
   }
+
+  /**
+   * A breaker that refused a call as HALF_OPEN (its trial calls taken) and closed before the
+   * rejection read its state: the rejection says HALF_OPEN. It said "is CLOSED: call not
+   * permitted".
+   */
+  @Test
+  void aRefusalReadAfterTheBreakerClosedIsSaidHalfOpen() {
+    ManagedBreaker breaker =
+        new ManagedBreaker(
+            state(Policies.payments()),
+            "payments:8080",
+            Clock.systemUTC(),
+            new BreakerTelemetry(MeterProvider.noop()));
+
+    Rejection rejection =
+        breaker.rejected(breaker.binding(), CircuitBreaker.State.CLOSED).rejection;
+
+    assertThat(rejection.state()).isEqualTo("HALF_OPEN");
+    assertThat(rejection.message()).endsWith("is HALF_OPEN: call not permitted");
+    assertThat(breaker.rejected(breaker.binding(), CircuitBreaker.State.OPEN).rejection.state())
+        .isEqualTo("OPEN");
+  }
 }
