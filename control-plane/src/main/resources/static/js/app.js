@@ -194,6 +194,12 @@ document.getElementById('sign-out').addEventListener('click', async () => {
   signOut('Signed out.');
 });
 window.addEventListener('hashchange', route);
+// "Skip to content" moves the focus only: followed as a link, its #main would be read as a page
+// address (the overview, leaving a service page and asking about unsaved edits).
+document.querySelector('.skip-link')?.addEventListener('click', (e) => {
+  e.preventDefault();
+  main.focus();
+});
 // A page left for another is kept in the browser's back-forward cache, fetches and all: an event
 // stream left open there holds one of the few connections (six under HTTP/1.1) the browser opens
 // to the control plane, and after a few such visits every request of the tab waits for one. The

@@ -113,13 +113,11 @@ export class DryRunPanel {
           : 'Evaluates the rules the agents of this service run now.');
   }
 
+  /** What Evaluate sends, or {problems} when an attribute line cannot be read. */
   request() {
     if (this.spanRadio.checked) {
-      const attributes = {};
-      for (const line of this.attributes.value.split('\n')) {
-        const i = line.indexOf('=');
-        if (i > 0) attributes[line.slice(0, i).trim()] = line.slice(i + 1).trim();
-      }
+      const { attributes, problems } = attributeLines(this.attributes.value);
+      if (problems.length) return { problems };
       return { span: { name: this.spanName.value, kind: this.spanKind.value, attributes } };
     }
     return { call: { method: this.method.value, url: this.url.value } };
@@ -128,6 +126,17 @@ export class DryRunPanel {
   async evaluate() {
     this.describeTarget();
     const body = this.request();
+    if (body.problems) {
+      // left out, a line would make the verdict about another span than the one typed
+      fill(this.result,
+        h('h2', { id: 'dry-result-title', text: 'Result' }),
+        h('p', { class: 'form-error', 'data-test': 'dry-run-attributes-invalid',
+          text: 'Not evaluated: fix these attribute lines (one per line: key=value).' }),
+        h('ul', { class: 'problems' }, body.problems.map((p) => h('li', { text: showHidden(p) }))));
+      this.result.hidden = false;
+      this.attributes.focus();
+      return;
+    }
     const draft = this.page.rules.draft();
     if (draft && !draft.document) {
       // Evaluating the stored rules instead would answer a question the user did not ask.
@@ -258,4 +267,31 @@ function factText(key, v) {
  */
 function withDocument(fields, text) {
   return `${JSON.stringify(fields).slice(0, -1)},"document":${text}}`;
+}
+
+/**
+ * The attributes of the dry run's lines, key=value each (blank lines skipped), and why any line
+ * cannot be one: a line without '=' (url.path: /x) or with nothing before it, or a key given
+ * twice. Each would be read as no attribute, or as another value than typed, silently.
+ */
+function attributeLines(text) {
+  const attributes = {};
+  const problems = [];
+  const lineOf = new Map();
+  text.split('\n').forEach((raw, index) => {
+    const line = raw.trim();
+    if (!line) return;
+    const n = index + 1;
+    const i = line.indexOf('=');
+    const key = i > 0 ? line.slice(0, i).trim() : '';
+    if (!key) {
+      problems.push(`line ${n}: '${line}' is not key=value`);
+    } else if (lineOf.has(key)) {
+      problems.push(`line ${n}: '${key}' is given on line ${lineOf.get(key)} already`);
+    } else {
+      lineOf.set(key, n);
+      attributes[key] = line.slice(i + 1).trim();
+    }
+  });
+  return { attributes, problems };
 }

@@ -70,7 +70,21 @@ export class HistoryPanel {
   }
 
   shown() {
-    if (!this.loaded) this.refresh();
+    // a newest page that could not be read is read again when looked at
+    if (!this.loaded || this.newestFailed) this.refresh();
+  }
+
+  /**
+   * Reads the newest page again once it has been read (the tab shown): after the event stream was
+   * down, when changes that moved no revision (rules created and deleted) may have been missed.
+   */
+  reread() {
+    if (this.loaded) this.refresh();
+  }
+
+  /** Reads the newest page again if its last read failed (etcd away): the page's 15 s timer. */
+  retryFailed() {
+    if (this.loaded && this.newestFailed) this.refresh();
   }
 
   async refresh() {

@@ -55,14 +55,17 @@ function mergeNamed(base, mine, theirs, path, conflicts) {
   return out;
 }
 
-// Whether the user changed the relative order of the items they kept: with first-match rules the
-// order is meaning, so their order must win over the other writer's.
+// Whether the user changed the relative order of the items they kept, or put an item of their own
+// before one of them (a rule inserted at the top): with first-match rules the order is meaning, so
+// their order must win over the other writer's, which would put the new item last.
 function reordered(base, mine) {
   const kept = new Set(mine.map((item) => item.name));
   const before = base.map((item) => item.name).filter((name) => kept.has(name));
   const inBase = new Set(before);
   const after = mine.map((item) => item.name).filter((name) => inBase.has(name));
-  return before.join('\u0000') !== after.join('\u0000');
+  if (before.join('\u0000') !== after.join('\u0000')) return true;
+  const lastKept = mine.findLastIndex((item) => inBase.has(item.name));
+  return mine.some((item, i) => i < lastKept && !inBase.has(item.name));
 }
 
 // The user's order: each of their items merged with the other writer's version, then what only the

@@ -218,6 +218,8 @@ export class RulesPanel {
   /** The stored document changed (or was loaded). */
   onCurrent() {
     const current = this.page.current;
+    // with edits kept or a save of this editor's own: no reset shows or hides it
+    this.showDeleteButton();
     if (this.page.defaultOnly) {
       // Nothing to edit: a document under this name could never apply (the page says why).
       this.base = null;
@@ -262,6 +264,11 @@ export class RulesPanel {
     if (said !== this.newerSaid) announce(headline + why);
   }
 
+  /** Offers the delete while there are stored rules to delete, and only then. */
+  showDeleteButton() {
+    if (this.deleteButton) this.deleteButton.hidden = this.page.current?.revision == null;
+  }
+
   resetEditor() {
     const current = this.page.current;
     if (!current) return;
@@ -271,7 +278,7 @@ export class RulesPanel {
     this.restoredFor = null;
     this.setText(pretty(current.document ?? starterDocument(this.page.service)));
     this.template.hidden = current.revision != null;
-    if (this.deleteButton) this.deleteButton.hidden = current.revision == null;
+    this.showDeleteButton();
     this.newer.hidden = true;
     this.closeReview();
   }
@@ -484,6 +491,8 @@ export class RulesPanel {
   }
 
   setText(text) {
+    // an open review shows, and would save, the text it was opened on
+    if (text !== this.textarea.value) this.closeReview();
     this.textarea.value = text;
     this.clearServerProblems();
     this.validate();

@@ -181,6 +181,7 @@ export class ServicePage {
     this.timer = setInterval(() => {
       this.refreshAgents();
       this.refreshCurrent();
+      this.history.retryFailed();
     }, 15000);
     this.showTab(tab);
     this.load();
@@ -632,6 +633,8 @@ export class ServicePage {
     // agents fall back to _default: on its page any service's change may change the agents.
     if (other && !this.isDefault) return;
     const name = String(event.event || '');
+    // back after the stream was down: history may have grown without moving the revision
+    if (name === 'reconnected') this.history.reread();
     const aboutAgents = /agent/i.test(name);
     const aboutRules = /rule|revision|history/i.test(name);
     if (other || aboutAgents || !aboutRules) {

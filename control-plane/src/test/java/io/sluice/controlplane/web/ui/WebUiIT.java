@@ -1541,6 +1541,74 @@ class WebUiIT {
     }
   }
 
+  /**
+   * Rules a writer creates in the editor can be deleted from it at once, and rules another writer
+   * deleted under the editor's edits are offered for deletion no more. The button showed only after
+   * a reload in the first case (the save made its own revision current without resetting the
+   * editor) and stayed, doing nothing, in the second.
+   */
+  @Test
+  void theDeleteButtonFollowsWhetherRulesAreStored() {
+    String service = "create-then-delete";
+    open(WRITER_TOKEN, "/service/" + service + "/rules");
+    awaitText(By.cssSelector("[data-test=template]"), "starter template");
+    By delete = By.cssSelector("[data-test=delete-rules]");
+    assertThat(browser.findElement(delete).isDisplayed()).isFalse();
+    WebElement editor = waitFor(By.id("rules-editor"));
+    type(editor, documentFor(service, 0.5));
+    awaitText(By.id("editor-status"), "No problems found.");
+    click(By.cssSelector("[data-test=review]"));
+    awaitText(By.cssSelector("[data-test=save]"), "Create rules");
+    click(By.cssSelector("[data-test=save]"));
+    awaitText(By.cssSelector("[data-test=saved]"), "Saved as revision");
+    await("the delete button shows")
+        .atMost(BOUND)
+        .until(() -> browser.findElement(delete).isDisplayed());
+
+    type(editor, documentFor(service, 0.25));
+    api("DELETE", "/api/v1/services/" + service + "/rules", OTHER_WRITER_TOKEN, null, Map.of());
+    awaitText(By.cssSelector("[data-test=newer]"), "These rules were deleted meanwhile");
+    assertThat(browser.findElement(delete).isDisplayed()).as("nothing left to delete").isFalse();
+    discardEdits();
+  }
+
+  /**
+   * A breaker policy added from the Dependencies tab while the review is open closes the review:
+   * its save button held the document read before the addition and stored it without the policy,
+   * saying "Saved as revision N", with the policy left in the editor, unsaved.
+   */
+  @Test
+  void addingAPolicyToTheEditorClosesAnOpenReview() {
+    String service = "review-then-add";
+    long revision = storeOrdersDocumentAs(service);
+    try (SdkAgent agent = startAgent(service)) {
+      WebElement editor = openEditorOf(service, revision);
+      type(editor, documentFor(service, 0.5));
+      awaitText(By.id("editor-status"), "No problems found.");
+      click(By.cssSelector("[data-test=review]"));
+      waitFor(By.cssSelector("[data-test=save]"));
+      // the review scrolled itself into view: the tabs are above it, under the top bar
+      js("window.scrollTo(0, 0);");
+      click(By.id("tab-dependencies"));
+      click(By.cssSelector("tr[data-target='inventory:8080'] [data-test=add-policy]"));
+      awaitText(By.id("toast"), "Added breaker policy 'inventory-8080' to the editor.");
+
+      assertThat(browser.findElements(By.cssSelector("[data-test=save]")))
+          .as("the review of the text before the addition is closed")
+          .isEmpty();
+      click(By.cssSelector("[data-test=review]"));
+      assertThat(waitFor(By.cssSelector("[data-test=diff]")).getText()).contains("inventory-8080");
+      click(By.cssSelector("[data-test=save]"));
+      awaitText(By.cssSelector("[data-test=saved]"), "Saved as revision");
+      assertThat(
+              api("GET", "/api/v1/services/" + service + "/rules", READER_TOKEN, null, Map.of())
+                  .body())
+          .contains("inventory-8080")
+          .contains("0.5");
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
   @Test
   void aWriterDeletesAServicesRulesAfterConfirmingAndTheHistoryKeepsThem() {
     // without a _default document, the overview says how to make one
@@ -2289,6 +2357,60 @@ class WebUiIT {
     click(By.cssSelector("dialog [data-test=confirm]"));
     awaitText(By.id("editor-status"), "No problems found.");
     api("DELETE", "/api/v1/services/many-problems/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
+   * An attribute line the dry run cannot read (no '=', nothing before it, a key given twice) is
+   * named, and nothing is evaluated: such lines were left out, or the last value kept, and the
+   * verdict was about another span than the one typed ("No sampling rule matches").
+   */
+  @Test
+  void aDryRunNamesAttributeLinesItCannotRead() {
+    String service = "dry-lines";
+    storeOrdersDocumentAs(service);
+    open(WRITER_TOKEN, "/service/" + service + "/dry-run");
+    WebElement name = waitFor(By.id("dry-span-name"));
+    name.clear();
+    name.sendKeys("GET /checkout/1");
+    WebElement attributes = waitFor(By.id("dry-attributes"));
+    attributes.sendKeys(
+        "url.path: /checkout/1\n\nhttp.request.method=GET\n=x\nhttp.request.method=POST");
+    click(By.cssSelector("[data-test=evaluate]"));
+
+    awaitText(By.cssSelector("[data-test=dry-run-attributes-invalid]"), "Not evaluated");
+    assertThat(browser.findElements(By.cssSelector("[data-test=dry-run-result] .problems li")))
+        .extracting(WebElement::getText)
+        .containsExactly(
+            "line 1: 'url.path: /checkout/1' is not key=value",
+            "line 4: '=x' is not key=value",
+            "line 5: 'http.request.method' is given on line 3 already");
+    assertThat(browser.findElements(By.cssSelector("[data-test=deciding-rule]"))).isEmpty();
+
+    attributes.clear();
+    attributes.sendKeys("url.path=/health");
+    name.clear();
+    name.sendKeys("GET /health");
+    click(By.cssSelector("[data-test=evaluate]"));
+    awaitText(By.cssSelector("[data-test=deciding-rule]"), "drop-health");
+  }
+
+  /**
+   * "Skip to content" moves the focus to the page's content and stays on the service page. Its
+   * {@code #main} was read as a page address: the overview was drawn instead (or, with edits, the
+   * user was asked whether to leave them).
+   */
+  @Test
+  void skipToContentStaysOnTheServicePage() {
+    String service = "skip-link";
+    long revision = storeOrdersDocumentAs(service);
+    openEditorOf(service, revision);
+    js("document.querySelector('.skip-link').click();");
+
+    assertThat(js("return document.activeElement.id")).isEqualTo("main");
+    assertThat(js("return location.hash")).isEqualTo("#/service/" + service + "/rules");
+    assertThat(browser.findElements(By.cssSelector("dialog"))).isEmpty();
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
+    assertThat(browser.findElements(By.id("rules-editor"))).hasSize(1);
   }
 
   /** The call's URL field, hidden while a span is evaluated, must not stop the span's dry run. */
@@ -4160,6 +4282,52 @@ class WebUiIT {
   }
 
   /**
+   * The history reads again what it missed. Shown after a read that failed, it reads again: it kept
+   * "Could not load the history" over the rows of before until a new revision or a reload. After
+   * the event stream was down, it reads again too: rules created and deleted meanwhile leave the
+   * current revision as it was (none), and were missing from it.
+   */
+  @Test
+  void theHistoryReadsAgainWhatItMissed() {
+    String service = "history-missed";
+    long first = storeOrdersDocumentAs(service);
+    open(WRITER_TOKEN, "/service/" + service + "/history");
+    waitFor(By.cssSelector("#panel-history tr[data-revision='" + first + "']"));
+    js(
+        "const unheld = window.__unheld = window.fetch; const history = 'api/v1/services/' +"
+            + " arguments[0] + '/rules/history';"
+            + " window.fetch = (input, init = {}) =>"
+            + "   String(input).split('?')[0] !== history ? unheld(input, init)"
+            + "     : Promise.reject(new TypeError('Failed to fetch'));",
+        service);
+    long second;
+    try {
+      second = storeOrdersDocumentAs(service, 0.5);
+      awaitText(By.cssSelector("#panel-history .form-error"), "Could not load the history");
+    } finally {
+      js("window.fetch = window.__unheld;");
+    }
+    click(By.id("tab-rules"));
+    click(By.id("tab-history"));
+    waitFor(By.cssSelector("#panel-history tr[data-revision='" + second + "']"));
+    assertThat(js("return document.querySelector('#panel-history .form-error').textContent"))
+        .isEqualTo("");
+
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+    awaitText(By.cssSelector("[data-test=current-revision]"), "none");
+    By deletes = By.xpath("//tr[td[@data-test='action' and normalize-space()='delete']]");
+    await().atMost(BOUND).until(() -> browser.findElements(deletes).size() == 1);
+    // the stream stops as the page is hidden, and starts again as it is shown
+    js("window.dispatchEvent(new PageTransitionEvent('pagehide'));");
+    long third = storeOrdersDocumentAs(service, 0.25);
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+    js("window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}));");
+    awaitText(By.id("live"), "Live");
+    waitFor(By.cssSelector("#panel-history tr[data-revision='" + third + "']"));
+    await().atMost(BOUND).until(() -> browser.findElements(deletes).size() == 2);
+  }
+
+  /**
    * A writer's edits are kept as the session ends; signed in again, the page of their service
    * cannot read its rules (the connection lost), so the editor cannot put them back yet: the load
    * error says that they are kept, where nothing mentioned them before. Once the rules can be read
@@ -4541,6 +4709,31 @@ class WebUiIT {
             "{\"rules\": [" + a + ", " + b + ", " + c + "]}");
     assertThat(ruleNames(plain)).containsExactly("a", "b", "c", "d");
     assertThat(plain.get("conflicts")).isEmpty();
+  }
+
+  /**
+   * A rule the user inserted above the rules already there stays where they put it when their edits
+   * are re-applied over another writer's change, and the list is flagged. It went to the end,
+   * behind rules that may match first, with nothing flagged: "Check the changes and save again".
+   */
+  @Test
+  void reapplyingEditsKeepsARuleTheUserInsertedWhereTheyPutIt() throws Exception {
+    openOverview();
+    String a = "{\"name\": \"a\", \"ratio\": 0.1}";
+    String b = "{\"name\": \"b\", \"ratio\": 0.2}";
+    String n = "{\"name\": \"n\", \"ratio\": 1}";
+    String changedA = "{\"name\": \"a\", \"ratio\": 0.5}";
+    JsonNode merged =
+        merge3(
+            "{\"rules\": [" + a + ", " + b + "]}",
+            "{\"rules\": [" + n + ", " + a + ", " + b + "]}",
+            "{\"rules\": [" + changedA + ", " + b + "]}");
+
+    assertThat(ruleNames(merged)).containsExactly("n", "a", "b");
+    assertThat(merged.get("value").get("rules").get(1).get("ratio").asDouble())
+        .as("their change to a is kept")
+        .isEqualTo(0.5);
+    assertThat(merged.get("conflicts").toString()).contains("$.rules");
   }
 
   @Test
