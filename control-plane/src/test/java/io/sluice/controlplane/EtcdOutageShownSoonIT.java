@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.sluice.testing.etcd.EtcdExtension;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
@@ -75,6 +77,58 @@ class EtcdOutageShownSoonIT {
       ApiClient.Answer read = api.get(RULES, ControlPlaneLifecycleIT.WRITER);
       assertThat(read.status()).as(read.body()).isEqualTo(200);
       assertThat(read.body()).contains("soon-rule");
+    }
+  }
+
+  /**
+   * A write while health finds etcd unreachable waits the full {@code sluice.etcd.timeout} (5 s),
+   * the read of the rules it replaces included, as the README says writes do: an etcd slower than
+   * health's deadline (here frozen for 2 s more) still gets it stored. That read was cut to the 1 s
+   * of health's deadline, and the write answered 503, nothing changed, however often it was tried.
+   */
+  @Test
+  void aWriteWhileHealthFindsEtcdUnreachableWaitsTheFullTimeout() throws Exception {
+    try (RunningControlPlane controlPlane =
+        RunningControlPlane.start(
+            ControlPlaneLifecycleIT.withWriter(
+                Map.of(
+                    "sluice.etcd.endpoints",
+                    etcd.endpoint(),
+                    "management.endpoint.health.show-details",
+                    "always")))) {
+      ApiClient api = controlPlane.api();
+      assertThat(api.put(RULES, ControlPlaneLifecycleIT.WRITER, document(), Map.of()).status())
+          .isEqualTo(200);
+      await("etcd UP before it stalls")
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> "UP".equals(etcdStatus(api)));
+
+      etcd.server().freeze(); // connected, but answers nothing
+      CompletableFuture<ApiClient.Answer> write;
+      try {
+        await("health finds etcd unreachable")
+            .atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(100))
+            .until(() -> "DOWN".equals(etcdStatus(api)));
+        write =
+            CompletableFuture.supplyAsync(
+                () ->
+                    api.put(
+                        RULES,
+                        ControlPlaneLifecycleIT.WRITER,
+                        document().replace("0.0", "0.25"),
+                        Map.of()));
+        await("the write still waits for etcd, past health's 1 s deadline")
+            .pollDelay(Duration.ofSeconds(2))
+            .atMost(Duration.ofSeconds(3))
+            .until(() -> !write.isDone());
+      } finally {
+        etcd.server().thaw();
+      }
+
+      ApiClient.Answer stored = write.get(30, TimeUnit.SECONDS);
+      assertThat(stored.status()).as(stored.body()).isEqualTo(200);
+      assertThat(api.get(RULES, ControlPlaneLifecycleIT.WRITER).body()).contains("0.25");
     }
   }
 

@@ -518,6 +518,17 @@ public final class EtcdGateway {
   }
 
   /**
+   * Waits for a read a write is made of (its precondition's read, a rollback's read of the entry it
+   * restores) within the full deadline, as the write's transaction waits, also while health finds
+   * etcd unreachable: cut to the health deadline, an etcd steadily slower than that (fsync stalls,
+   * a defragmentation) answered every write 503 though it would have been stored. A failure is
+   * never an unknown outcome.
+   */
+  public <T> T awaitForWrite(CompletableFuture<T> call, String what) {
+    return complete(call, what, true, false, false);
+  }
+
+  /**
    * Waits for a call that changes something (a write transaction) within the deadline. If it fails
    * or misses the deadline once sent, etcd may still have applied it: the exception says the
    * outcome is unknown. A refusal ({@link EtcdRefusedException}) changed nothing.
@@ -526,14 +537,26 @@ public final class EtcdGateway {
     return complete(call, what, true, false);
   }
 
-  /**
-   * @param health health's read, always within {@link #healthTimeout}; any other read waits that
-   *     only while etcd is found unreachable, and a change never does
-   */
   private <T> T complete(CompletableFuture<T> call, String what, boolean changes, boolean health) {
+    return complete(call, what, changes, changes, health);
+  }
+
+  /**
+   * @param fullDeadline a write's call (its transaction, or a read it is made of), which waits the
+   *     full timeout also while etcd is found unreachable
+   * @param changes whether the call may change something (a failure is then an unknown outcome)
+   * @param health health's read, always within {@link #healthTimeout}; any other read waits that
+   *     only while etcd is found unreachable, and a write's call never does
+   */
+  private <T> T complete(
+      CompletableFuture<T> call,
+      String what,
+      boolean fullDeadline,
+      boolean changes,
+      boolean health) {
     // when the call was sent, near enough: its caller made it just before
     long sent = nanoTime.getAsLong();
-    boolean cutShort = !changes && !health && unreachable;
+    boolean cutShort = !fullDeadline && !health && unreachable;
     Duration deadline = health || cutShort ? healthTimeout : timeout;
     try {
       T result = call.get(deadline.toMillis(), TimeUnit.MILLISECONDS);

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.springframework.stereotype.Component;
@@ -200,16 +201,28 @@ public final class HistoryStore {
    *     revision that this version cannot read
    */
   public Optional<HistoryEntry> get(String service, long revision) {
+    return get(service, revision, false);
+  }
+
+  /**
+   * As {@link #get(String, long)}, for the rollback that restores it: a read the write is made of,
+   * which waits the full deadline as the write does (see {@link EtcdGateway#awaitForWrite}).
+   */
+  public Optional<HistoryEntry> toRestore(String service, long revision) {
+    return get(service, revision, true);
+  }
+
+  private Optional<HistoryEntry> get(String service, long revision, boolean forWrite) {
     String historyKey = etcd.keys().history(service, revision);
     String journalKey = HistoryCodec.journalKey(etcd.keys(), service);
-    TxnResponse read =
-        etcd.await(
-            etcd.txn()
-                .Then(
-                    Op.get(EtcdGateway.bytes(historyKey), GetOption.DEFAULT),
-                    Op.get(EtcdGateway.bytes(journalKey), GetOption.DEFAULT))
-                .commit(),
-            "read " + historyKey + " and " + journalKey);
+    CompletableFuture<TxnResponse> call =
+        etcd.txn()
+            .Then(
+                Op.get(EtcdGateway.bytes(historyKey), GetOption.DEFAULT),
+                Op.get(EtcdGateway.bytes(journalKey), GetOption.DEFAULT))
+            .commit();
+    String what = "read " + historyKey + " and " + journalKey;
+    TxnResponse read = forWrite ? etcd.awaitForWrite(call, what) : etcd.await(call, what);
     List<KeyValue> entry = read.getGetResponses().get(0).getKvs();
     if (!entry.isEmpty()) {
       return Optional.of(readOrRefuse(service, entry.get(0), revision));

@@ -365,7 +365,7 @@ public final class RuleStore {
     int lost = 0;
     for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       TxnResponse current =
-          etcd.await(
+          etcd.awaitForWrite(
               etcd.txn()
                   .Then(
                       Op.get(EtcdGateway.bytes(rulesKey), GetOption.DEFAULT),

@@ -248,7 +248,8 @@ class RulesController {
           "to must be a revision, 1 or more (one of the history's entries), not " + to);
     }
     RuleStore.Expected expected = precondition(ifMatch, ifNoneMatch);
-    HistoryEntry target = history.get(service, to).orElseThrow(() -> history.noEntry(service, to));
+    HistoryEntry target =
+        history.toRestore(service, to).orElseThrow(() -> history.noEntry(service, to));
     if (target.document() == null) {
       throw new ApiException(
           ProblemType.NOT_A_DOCUMENT,

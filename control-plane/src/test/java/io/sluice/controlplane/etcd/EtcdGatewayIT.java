@@ -448,6 +448,17 @@ class EtcdGatewayIT {
                       .contains("did not answer within " + TIMEOUT.toMillis() + " ms (write a)");
                   assertThat(e.outcomeUnknown()).isTrue();
                 });
+        // a read a write is made of waits as the write does, and changed nothing
+        assertThatThrownBy(
+                () -> gateway.awaitForWrite(client.getKVClient().get(key("a")), "read for a write"))
+            .isInstanceOfSatisfying(
+                EtcdUnavailableException.class,
+                e -> {
+                  assertThat(e.getMessage())
+                      .contains(
+                          "did not answer within " + TIMEOUT.toMillis() + " ms (read for a write)");
+                  assertThat(e.outcomeUnknown()).isFalse();
+                });
       } finally {
         etcd.server().thaw();
       }
