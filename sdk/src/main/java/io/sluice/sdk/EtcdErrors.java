@@ -6,6 +6,7 @@ import io.etcd.jetcd.common.exception.EtcdException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.sluice.etcd.Causes;
+import io.sluice.etcd.EtcdRefusal;
 import java.io.IOException;
 import java.util.concurrent.TimeoutException;
 
@@ -29,6 +30,17 @@ public final class EtcdErrors {
    */
   public static boolean isTooLarge(Throwable error) {
     return Causes.anyMessageContains(error, "request is too large", "larger than max");
+  }
+
+  /**
+   * Whether etcd refused a call for its token or the access it carries ({@code invalid auth token},
+   * {@code permission denied}, {@code UNAUTHENTICATED}): what a watch resumed with a token etcd no
+   * longer knows meets (an etcd restart forgets its simple tokens; a JSON web token expires),
+   * before jetcd logs in again for the next call.
+   */
+  public static boolean isTokenRefused(Throwable error) {
+    return EtcdRefusal.refusedAccess(error)
+        || Causes.anyMessageContains(error, "invalid auth token", "invalid auth revision");
   }
 
   /** Whether the innermost cause is a call's timeout ({@link TimeoutException}). */

@@ -326,6 +326,18 @@ public final class EtcdRuleSource implements RuleSource {
     return lastRejection;
   }
 
+  /**
+   * The revision the watches resume from after a cut (the lowest of the keys'): moved by changes,
+   * and by etcd telling a quiet key's watch how far it caught up.
+   */
+  long resumeRevision() {
+    long lowest = Long.MAX_VALUE;
+    for (RuleSlot slot : slots.all) {
+      lowest = Math.min(lowest, slot.nextWatchRevision);
+    }
+    return lowest;
+  }
+
   /** How often the source had to read everything again because etcd compacted its history. */
   long compactionResyncs() {
     return compactionResyncs;
@@ -541,12 +553,17 @@ public final class EtcdRuleSource implements RuleSource {
     int gen = ++generation;
     for (RuleSlot slot : slots.all) {
       // requireLeader: a member cut off from its cluster's leader ends the watch (then the source
-      // reconnects, maybe to another member) instead of keeping it open with no events
+      // reconnects, maybe to another member) instead of keeping it open with no events.
+      // progressNotify: etcd says now and then (every ten minutes by default) how far a watch has
+      // caught up, so that one of a quiet key resumes near the present after a cut, not from its
+      // first read, hours back: etcd would replay every revision since (the agents' status writes
+      // among them), and once compacted past that, read everything again and say so.
       WatchOption option =
           WatchOption.builder()
               .withRevision(slot.nextWatchRevision)
               .withCreateNotify(true)
               .withRequireLeader(true)
+              .withProgressNotify(true)
               .build();
       watches.add(client.getWatchClient().watch(bytes(slot.key), option, new SlotWatch(slot, gen)));
     }
@@ -596,6 +613,13 @@ public final class EtcdRuleSource implements RuleSource {
         resuming = false;
         reachable();
       }
+      return;
+    }
+    if (response.isProgressNotify()) {
+      // etcd sends it to a watch that has every event up to its header's revision: nothing of this
+      // key is missed by resuming after it
+      slot.nextWatchRevision =
+          Math.max(slot.nextWatchRevision, response.getHeader().getRevision() + 1);
       return;
     }
     boolean changed = false;
@@ -702,6 +726,16 @@ public final class EtcdRuleSource implements RuleSource {
               + "): reading the rules again",
           null);
       readAndWatch();
+      return;
+    }
+    if (!wasWatching && resuming && EtcdErrors.isTokenRefused(error)) {
+      // A watch resumed after a connection problem, refused for its token: etcd restarted (its
+      // simple tokens live in memory) or the token expired meanwhile, and jetcd has logged in again
+      // for the next call. A read and watch follow at once; only their refusal is said, as a
+      // refusal: said now, every agent would be told to check credentials that are right.
+      failures.cut(error);
+      resuming = false;
+      retryLater(this::readAndWatch);
       return;
     }
     if (!wasWatching) {

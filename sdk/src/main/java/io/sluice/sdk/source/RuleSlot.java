@@ -21,7 +21,10 @@ final class RuleSlot {
 
   RuleRejection rejection;
   long revision;
-  long nextWatchRevision;
+
+  /** Where its watch resumes; read by tests from another thread (see EtcdRuleSource). */
+  volatile long nextWatchRevision;
+
   boolean watchCreated;
 
   /**

@@ -63,7 +63,14 @@ final class StatusKeyWatch implements AutoCloseable {
     Listener listener = new Listener();
     Watch.Watcher started = null;
     try {
-      WatchOption option = WatchOption.builder().withRevision(revision).withNoPut(true).build();
+      // progressNotify: jetcd's resume after a cut then starts near the present, not at the put
+      // that started the watch, which compaction passes within the hour (the watch then ended)
+      WatchOption option =
+          WatchOption.builder()
+              .withRevision(revision)
+              .withNoPut(true)
+              .withProgressNotify(true)
+              .build();
       started =
           client
               .getWatchClient()

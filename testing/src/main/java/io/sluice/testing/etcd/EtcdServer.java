@@ -124,6 +124,9 @@ public final class EtcdServer implements AutoCloseable {
   private int tlsPort;
   private Duration tokenTtl;
 
+  /** etcd's watch progress interval ({@link #withWatchProgressEvery}), or null for its default. */
+  private Duration watchProgress;
+
   /**
    * What holds this server's ports, without listening: the sockets of {@link #holdPorts()} while it
    * is {@linkplain #stop() stopped}, the {@link HeldPort}s of {@link #holdFreePort()} while a fresh
@@ -193,6 +196,20 @@ public final class EtcdServer implements AutoCloseable {
       throw new IllegalStateException("tokens are set up before the first start");
     }
     this.tokenTtl = ttl;
+    return this;
+  }
+
+  /**
+   * Has etcd tell every watch asking for it ({@code WatchOption.withProgressNotify}) the revision
+   * it has caught up to every {@code interval} (its {@code
+   * --experimental-watch-progress-notify-interval}; ten minutes by default): how a watch of a quiet
+   * key learns that etcd moved on. Call before the first {@link #start()}.
+   */
+  public synchronized EtcdServer withWatchProgressEvery(Duration interval) {
+    if (dataDir != null) {
+      throw new IllegalStateException("watch progress is set up before the first start");
+    }
+    this.watchProgress = interval;
     return this;
   }
 
@@ -285,6 +302,10 @@ public final class EtcdServer implements AutoCloseable {
       command.add("--initial-cluster=" + memberName + "=http://127.0.0.1:" + peerPort);
       if (tokenTtl != null) {
         command.add(jwtTokens());
+      }
+      if (watchProgress != null) {
+        command.add(
+            "--experimental-watch-progress-notify-interval=" + watchProgress.toMillis() + "ms");
       }
       command.add("--log-level=warn");
       ProcessBuilder builder = new ProcessBuilder(command);
