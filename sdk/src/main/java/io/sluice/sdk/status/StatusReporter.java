@@ -501,7 +501,8 @@ public final class StatusReporter implements AutoCloseable {
 
   /**
    * Called on a jetcd thread when the status key was deleted while the lease lives: the status is
-   * written again at once, whether or not it changed, on the reporter's thread.
+   * written again at once, whether or not it changed, on the reporter's thread; also while backing
+   * off after failed writes, since etcd has just answered.
    */
   private void keyDeleted() {
     ScheduledExecutorService pool = executor;
@@ -509,7 +510,13 @@ public final class StatusReporter implements AutoCloseable {
       return;
     }
     try {
-      pool.execute(() -> guarded(pacing::forgetWritten));
+      pool.execute(
+          () ->
+              guarded(
+                  () -> {
+                    pacing.forgetWritten();
+                    pacing.attemptNow();
+                  }));
     } catch (RuntimeException e) {
       return; // closing
     }

@@ -31,6 +31,7 @@ final class WritePacing {
   private long lastPutNanos;
   private int failedWrites;
   private long retryAfterNanos;
+  private boolean attemptNow;
 
   WritePacing(Duration refreshInterval) {
     this.refreshInterval = refreshInterval;
@@ -38,7 +39,17 @@ final class WritePacing {
 
   /** Whether writes failed lately and the next attempt is not due yet. */
   boolean backingOff(long nowNanos) {
-    return failedWrites > 0 && nowNanos - retryAfterNanos < 0;
+    return failedWrites > 0 && !attemptNow && nowNanos - retryAfterNanos < 0;
+  }
+
+  /**
+   * etcd answered meanwhile (a watch told of the key's delete): the next write is attempted at
+   * once, not after the rest of the backoff. Once etcd is back from an outage longer than the
+   * lease's TTL, the lease it restored expires with the key a TTL later, and the agent was gone
+   * from the control plane until the retry up to {@link #MAX_BACKOFF_INTERVALS} intervals after.
+   */
+  void attemptNow() {
+    attemptNow = true;
   }
 
   /** Whether the last write failed, so the next one is a retry. */
@@ -65,6 +76,7 @@ final class WritePacing {
     lastWritten = status;
     lastPutNanos = nowNanos;
     failedWrites = 0;
+    attemptNow = false;
   }
 
   /**
@@ -79,6 +91,7 @@ final class WritePacing {
    */
   void failed(long begunNanos) {
     lastWritten = null;
+    attemptNow = false;
     failedWrites++;
     long intervals = Math.min(MAX_BACKOFF_INTERVALS, 1L << Math.min(failedWrites - 1, 10));
     long interval = refreshInterval.toNanos();

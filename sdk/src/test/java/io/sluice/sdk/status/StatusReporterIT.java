@@ -216,6 +216,60 @@ class StatusReporterIT {
   }
 
   /**
+   * A status key deleted while the reporter backs off after failed writes is written again at once:
+   * etcd has just answered (the delete came through the watch). Once etcd is back from an outage
+   * longer than the lease's TTL, the lease it restored expires with the key a TTL later, and the
+   * agent was missing from the control plane until the next retry, up to three refresh intervals
+   * after the last failure. The reporter's clock stops as etcd does, so its backoff never ends by
+   * itself.
+   */
+  @Test
+  void aKeyDeletedWhileBackingOffIsWrittenAgainAtOnce() throws Exception {
+    String service = newService();
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
+    AtomicLong stoppedAt = new AtomicLong(Long.MIN_VALUE);
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(client(), service, holder)
+                .instanceId("backing-off-1")
+                .callTimeout(FIRST_WRITE_TIMEOUT)
+                .leaseTtl(StatusReporter.MAX_LEASE_TTL)
+                .nanoTime(
+                    () -> {
+                      long stopped = stoppedAt.get();
+                      return stopped == Long.MIN_VALUE ? System.nanoTime() : stopped;
+                    })
+                .build());
+    reporter.start();
+    Client reader = client();
+    String key = keys.agent(service, "backing-off-1");
+    await().atMost(AWAIT).until(() -> keyValue(reader, key).isPresent());
+
+    stoppedAt.set(System.nanoTime());
+    etcd.server().stop();
+    long attempts = reporter.writeAttempts();
+    try {
+      reporter.requestUpdate();
+      await("a write fails while etcd is away")
+          .atMost(AWAIT)
+          .until(() -> reporter.writeAttempts() > attempts);
+    } finally {
+      etcd.server().start();
+    }
+    await("etcd answers the test's reader again")
+        .atMost(AWAIT)
+        .ignoreExceptionsInstanceOf(ExecutionException.class)
+        .until(() -> keyValue(reader, key).isPresent());
+    etcd.server().delete(key);
+
+    await("written again, though backing off")
+        .atMost(AWAIT)
+        .pollInterval(Duration.ofMillis(50))
+        .ignoreExceptionsInstanceOf(ExecutionException.class)
+        .until(() -> keyValue(reader, key).isPresent());
+  }
+
+  /**
    * {@code System.nanoTime()} has an arbitrary origin and may be negative. Before, "never written"
    * was a last write at 0, and a first write measured from it was put off by about a century: the
    * agent never showed up.
