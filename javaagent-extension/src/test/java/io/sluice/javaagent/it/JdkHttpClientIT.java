@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,6 +62,51 @@ class JdkHttpClientIT extends AbstractHttpClientIT {
   @Override
   String rejectionErrorType() {
     return "java.net.ConnectException";
+  }
+
+  /**
+   * A WebSocket the app opens with the JDK client ({@code newWebSocketBuilder().buildAsync}) on a
+   * breaker whose policy answers in response mode: refused handshakes (503) open the breaker, which
+   * then fails the opening with its {@code ConnectException}, as in mode error: no synthetic
+   * response can stand for a handshake's, which the JDK casts to an internal type. The opening
+   * failed with a {@code ClassCastException} before, and the app's listener heard nothing.
+   */
+  @Test
+  void aWebSocketOpenedOnAnOpenBreakerInResponseModeFailsWithTheBreakersError() throws Exception {
+    try (WebSocketDownstream ws = WebSocketDownstream.start()) {
+      String policy = "jdk-websocket";
+      String url = ws.url("/ws/jdk");
+      applyRules(
+          Rules.document(
+              service(),
+              Rules.breaker(policy, ws.port(), "/ws/**", "120s", Rules.RESPONSE, false)));
+      AppAnswer session = app.call("jdk-websocket", "GET", url, Map.of());
+      assertThat(session.failed()).as("%s\n%s", session.error(), app.log()).isFalse();
+      assertThat(session.status()).isEqualTo(101);
+
+      ws.answer(503);
+      AtomicReference<AppAnswer> rejected = new AtomicReference<>();
+      await("the breaker opens on handshakes the server refuses with 503")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () -> {
+                AppAnswer answer = app.call("jdk-websocket", "GET", url, Map.of());
+                assertThat(answer.failed()).as("a refused opening: %s", app.log()).isTrue();
+                assertThat(answer.error()).doesNotContain("ClassCastException");
+                if (answer.error().contains("Sluice circuit breaker")) {
+                  rejected.set(answer);
+                  return true;
+                }
+                return false;
+              });
+      assertThat(rejected.get().error())
+          .startsWith("java.net.ConnectException")
+          .contains("Sluice circuit breaker '" + policy + "'")
+          .contains("OPEN");
+    } finally {
+      applyRules(Rules.document(service()));
+    }
   }
 
   /**

@@ -254,6 +254,7 @@ final class Clients {
     }
     return switch (name) {
       case "jdk" -> Clients::jdkSend;
+      case "jdk-websocket" -> Clients::jdkWebSocket;
       case "jdk-async" -> Clients::jdkSendAsync;
       case "jdk-closed" -> Clients::jdkClosed;
       case "jdk-shutdown-now" -> Clients::jdkShutDownNow;
@@ -411,6 +412,25 @@ final class Clients {
     Map<String, String> headers = new HashMap<>();
     response.headers().map().forEach((k, v) -> headers.put(k, String.join(",", v)));
     return new ClientAnswer(response.statusCode(), headers, response.body());
+  }
+
+  /**
+   * {@code newWebSocketBuilder().buildAsync(url, listener)}: opens a session and ends it at once;
+   * answers 101 and the body {@code websocket open}. A failed opening throws what failed it.
+   */
+  private static ClientAnswer jdkWebSocket(String method, String url) throws Exception {
+    java.net.http.WebSocket socket;
+    try {
+      socket =
+          Jdk.CLIENT
+              .newWebSocketBuilder()
+              .buildAsync(URI.create(url), new java.net.http.WebSocket.Listener() {})
+              .get(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    }
+    socket.abort();
+    return new ClientAnswer(101, Map.of(), "websocket open");
   }
 
   private static ClientAnswer jdkSend(String method, String url) throws Exception {

@@ -35,7 +35,7 @@ public final class JdkHttpAnswers implements SluiceBridge.JdkHttpAnswers {
    */
   @Override
   public Object reject(SluiceCall call, Object request, Object handler) {
-    if (call.respond()) {
+    if (call.respond() && !openingWebSocket()) {
       try {
         return respond(call, (HttpRequest) request, (HttpResponse.BodyHandler<?>) handler);
       } catch (Throwable t) {
@@ -44,6 +44,26 @@ public final class JdkHttpAnswers implements SluiceBridge.JdkHttpAnswers {
     }
     return CompletableFuture.failedFuture(new ConnectException(call.message()));
   }
+
+  /**
+   * Whether the call rejected is a WebSocket's opening handshake ({@code
+   * newWebSocketBuilder().buildAsync}), which the JDK sends through {@code sendAsync} on the
+   * caller's thread. It gets the mode-error answer: the JDK casts the handshake's response to an
+   * internal type no synthetic response can be, and a response mode answer failed the app's future
+   * with a {@link ClassCastException} (its listener told nothing). Asked of rejections in response
+   * mode only; false if the stack cannot be read.
+   */
+  private static boolean openingWebSocket() {
+    try {
+      return StackWalker.getInstance()
+          .walk(frames -> frames.anyMatch(f -> f.getClassName().equals(OPENING_HANDSHAKE)));
+    } catch (RuntimeException | LinkageError e) {
+      return false;
+    }
+  }
+
+  private static final String OPENING_HANDSHAKE =
+      "jdk.internal.net.http.websocket.OpeningHandshake";
 
   private static <T> CompletableFuture<HttpResponse<T>> respond(
       SluiceCall call, HttpRequest request, HttpResponse.BodyHandler<T> handler) {
