@@ -27,6 +27,37 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
     return "huc";
   }
 
+  /**
+   * An {@code ftp://} URL the JDK fetches through an HTTP proxy (its {@code FtpURLConnection} hands
+   * the fetch to an {@code HttpURLConnection} of that URL) is no HTTP call of a service on the FTP
+   * server's host: neither guarded nor counted. Before, it went into the breaker of the FTP
+   * server's {@code host:port} ({@code host:80} without a port): here the proxy's 503s opened a
+   * breaker on the FTP port, which then refused the fetch (through the app's {@code ProxySelector},
+   * the JDK then blamed the proxy and fetched without it).
+   */
+  @Test
+  void ftpUrlsFetchedThroughAnHttpProxyAreNotGuarded() throws Exception {
+    try (Downstream proxy = Downstream.start()) {
+      int ftpPort = 2121;
+      applyRules(
+          Rules.document(
+              service(), Rules.breaker("ftp-port", ftpPort, "/**", "120s", Rules.ERROR, false)));
+      proxy.answer(503);
+      String url = "ftp://127.0.0.1:" + ftpPort + "/pub/f#proxy=" + proxy.port();
+      for (int i = 0; i < 8; i++) {
+        AppAnswer answer = app.call("huc-ftp-proxy", "GET", url, Map.of());
+        assertThat(answer.failed()).as("call %d: %s", i, app.log()).isTrue();
+        assertThat(answer.error())
+            .as("call %d", i)
+            .contains("503")
+            .doesNotContain("Sluice circuit breaker");
+      }
+      assertThat(proxy.requestCount()).as("every fetch reached the proxy").isEqualTo(8);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
   @Override
   String rejectionErrorType() {
     return "java.net.ConnectException";

@@ -337,6 +337,7 @@ final class Clients {
       case "apache4-failing-body" -> ApacheHttpClient4Clients::failingBody;
       case "apache4-streaming-body" -> ApacheHttpClient4Clients::streamingBody;
       case "huc" -> Clients::urlConnection;
+      case "huc-ftp-proxy" -> Clients::ftpThroughHttpProxy;
       case "huc-interrupted" -> (method, url) -> interrupted(() -> urlConnection(method, url));
       case "huc-tls" -> Clients::urlConnectionTls;
       case "huc-disconnect" -> Clients::urlConnectionDisconnect;
@@ -1465,6 +1466,25 @@ final class Clients {
    */
   private static ClientAnswer urlConnection(String method, String url) throws Exception {
     return urlConnection(urlConnection(url), method);
+  }
+
+  /**
+   * Fetches an {@code ftp://} URL through the HTTP proxy on 127.0.0.1 whose port its fragment names
+   * ({@code ftp://host:21/f#proxy=8080}, the fragment not sent), as the JDK's {@code
+   * FtpURLConnection} does: with an {@code HttpURLConnection} of the {@code ftp://} URL. Answers
+   * the proxy's status and body; a status of 400 or more throws, as an {@code ftp://} fetch does.
+   */
+  private static ClientAnswer ftpThroughHttpProxy(String method, String url) throws Exception {
+    java.net.URL ftp = URI.create(url).toURL();
+    int proxyPort = Integer.parseInt(ftp.getRef().substring("proxy=".length()));
+    java.net.URLConnection connection =
+        ftp.openConnection(
+            new java.net.Proxy(
+                java.net.Proxy.Type.HTTP, new java.net.InetSocketAddress("127.0.0.1", proxyPort)));
+    try (InputStream body = connection.getInputStream()) {
+      return new ClientAnswer(
+          200, Map.of(), new String(body.readAllBytes(), StandardCharsets.UTF_8));
+    }
   }
 
   /** As {@link #urlConnection(String, String)}, over HTTPS to the test downstream. */

@@ -117,6 +117,17 @@ public final class HttpUrlConnectionCalls {
   }
 
   /**
+   * Whether {@code url} is an HTTP call's: the JDK's {@code FtpURLConnection} fetches an {@code
+   * ftp://} URL through an HTTP proxy with an {@code HttpURLConnection} of that URL, which is no
+   * call of an HTTP service on the FTP server's host (guarded, it went into the breaker of {@code
+   * host:80}, and its rejection had the JDK blame the proxy and bypass it).
+   */
+  private static boolean isHttp(URL url) {
+    String protocol = url.getProtocol();
+    return "http".equalsIgnoreCase(protocol) || "https".equalsIgnoreCase(protocol);
+  }
+
+  /**
    * The connection is about to connect: starts its call the first time (keyed by the URL's host,
    * port and path without query, and the request method), and starts a call of its own for an
    * attempt that sends the request anew after the last call ended (its connect failed: an I/O
@@ -136,6 +147,9 @@ public final class HttpUrlConnectionCalls {
     SluiceCall call = CALLS.get(connection);
     if (call == null || (sendsAnew && !call.rejected() && call.ended())) {
       URL url = connection.getURL();
+      if (!isHttp(url)) {
+        return null;
+      }
       SluiceCall started =
           SluiceBridge.start(
               url.getHost(),
