@@ -39,17 +39,8 @@ class EtcdOutageShownSoonIT {
 
   @Test
   void anOutageShowsWithinSecondsReadsThenFailSoonAndBothRecoverWhenEtcdIsBack() {
-    try (RunningControlPlane controlPlane =
-        RunningControlPlane.start(
-            ControlPlaneLifecycleIT.withWriter(
-                Map.of(
-                    "sluice.etcd.endpoints",
-                    etcd.endpoint(),
-                    "management.endpoint.health.show-details",
-                    "always")))) {
+    try (RunningControlPlane controlPlane = startedWithRules()) {
       ApiClient api = controlPlane.api();
-      assertThat(api.put(RULES, ControlPlaneLifecycleIT.WRITER, document(), Map.of()).status())
-          .isEqualTo(200);
       await("etcd UP before the outage")
           .atMost(Duration.ofSeconds(30))
           .until(() -> "UP".equals(etcdStatus(api)));
@@ -88,17 +79,8 @@ class EtcdOutageShownSoonIT {
    */
   @Test
   void aWriteWhileHealthFindsEtcdUnreachableWaitsTheFullTimeout() throws Exception {
-    try (RunningControlPlane controlPlane =
-        RunningControlPlane.start(
-            ControlPlaneLifecycleIT.withWriter(
-                Map.of(
-                    "sluice.etcd.endpoints",
-                    etcd.endpoint(),
-                    "management.endpoint.health.show-details",
-                    "always")))) {
+    try (RunningControlPlane controlPlane = startedWithRules()) {
       ApiClient api = controlPlane.api();
-      assertThat(api.put(RULES, ControlPlaneLifecycleIT.WRITER, document(), Map.of()).status())
-          .isEqualTo(200);
       await("etcd UP before it stalls")
           .atMost(Duration.ofSeconds(30))
           .until(() -> "UP".equals(etcdStatus(api)));
@@ -129,6 +111,27 @@ class EtcdOutageShownSoonIT {
       ApiClient.Answer stored = write.get(30, TimeUnit.SECONDS);
       assertThat(stored.status()).as(stored.body()).isEqualTo(200);
       assertThat(api.get(RULES, ControlPlaneLifecycleIT.WRITER).body()).contains("0.25");
+    }
+  }
+
+  /** A control plane on the class's etcd, health showing details, with the test's rules stored. */
+  private static RunningControlPlane startedWithRules() {
+    RunningControlPlane controlPlane =
+        RunningControlPlane.start(
+            ControlPlaneLifecycleIT.withWriter(
+                Map.of(
+                    "sluice.etcd.endpoints",
+                    etcd.endpoint(),
+                    "management.endpoint.health.show-details",
+                    "always")));
+    try {
+      ApiClient.Answer stored =
+          controlPlane.api().put(RULES, ControlPlaneLifecycleIT.WRITER, document(), Map.of());
+      assertThat(stored.status()).as(stored.body()).isEqualTo(200);
+      return controlPlane;
+    } catch (RuntimeException | AssertionError e) {
+      controlPlane.close();
+      throw e;
     }
   }
 

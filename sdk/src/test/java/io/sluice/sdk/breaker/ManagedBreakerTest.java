@@ -20,6 +20,15 @@ class ManagedBreakerTest {
     return state(policy, Clock.systemUTC());
   }
 
+  /** A breaker of {@link Policies#payments()} for {@code payments:8080}, on the system clock. */
+  private static ManagedBreaker payments() {
+    return new ManagedBreaker(
+        state(Policies.payments()),
+        "payments:8080",
+        Clock.systemUTC(),
+        new BreakerTelemetry(MeterProvider.noop()));
+  }
+
   private static PolicyState state(BreakerPolicy policy, Clock clock) {
     return new PolicyState(policy, BreakerSettings.of(policy).toConfig(clock, false));
   }
@@ -112,12 +121,7 @@ class ManagedBreakerTest {
    */
   @Test
   void everyTransitionHasASlotReportedWithItsOwnAttributes() {
-    ManagedBreaker breaker =
-        new ManagedBreaker(
-            state(Policies.payments()),
-            "payments:8080",
-            Clock.systemUTC(),
-            new BreakerTelemetry(MeterProvider.noop()));
+    ManagedBreaker breaker = payments();
     java.util.Set<Integer> slots = new java.util.HashSet<>();
     CircuitBreaker.State[] states = {
       CircuitBreaker.State.CLOSED, CircuitBreaker.State.OPEN, CircuitBreaker.State.HALF_OPEN
@@ -154,12 +158,7 @@ class ManagedBreakerTest {
    */
   @Test
   void aRefusalReadAfterTheBreakerClosedIsSaidHalfOpen() {
-    ManagedBreaker breaker =
-        new ManagedBreaker(
-            state(Policies.payments()),
-            "payments:8080",
-            Clock.systemUTC(),
-            new BreakerTelemetry(MeterProvider.noop()));
+    ManagedBreaker breaker = payments();
 
     Rejection rejection =
         breaker.rejected(breaker.binding(), CircuitBreaker.State.CLOSED).rejection;

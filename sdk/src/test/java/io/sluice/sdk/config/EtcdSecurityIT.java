@@ -114,10 +114,7 @@ class EtcdSecurityIT {
 
   @Test
   void rulesArriveWithUserAndPasswordOnceAuthIsOn() throws Exception {
-    authEtcd.addUser("root", "root-secret", "root");
-    authEtcd.addPrefixRole("sluice-agent", "/sluice/");
-    authEtcd.addUser("orders-agent", "agent-secret", "sluice-agent");
-    authEtcd.enableAuth();
+    authEtcd.enableAuthWithAgent("orders-agent", "agent-secret");
 
     ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
     SluiceConfig agent =
@@ -232,10 +229,7 @@ class EtcdSecurityIT {
   void aReporterClosedWithAnExpiredTokenStillDeletesItsKey() throws Exception {
     try (EtcdServer etcd = EtcdServer.fromPath().withExpiringTokens(Duration.ofSeconds(2))) {
       etcd.start();
-      etcd.addUser("root", "root-secret", "root");
-      etcd.addPrefixRole("sluice-agent", "/sluice/");
-      etcd.addUser("orders-agent", "agent-secret", "sluice-agent");
-      etcd.enableAuth();
+      etcd.enableAuthWithAgent("orders-agent", "agent-secret");
       SluiceConfig agent =
           config(
               "sluice.etcd.endpoints", etcd.endpoint(),

@@ -75,10 +75,7 @@ class EtcdRuleSourceFailureLinesIT {
     String service = newService();
     try (EtcdServer secured = EtcdServer.fromPath()) {
       secured.start();
-      secured.addUser("root", "root-secret", "root");
-      secured.addPrefixRole("sluice-agent", "/sluice/");
-      secured.addUser("orders-agent", "agent-secret", "sluice-agent");
-      secured.enableAuth();
+      secured.enableAuthWithAgent("orders-agent", "agent-secret");
       Client guessing =
           sources.closeAfter(
               Client.builder()

@@ -35,10 +35,7 @@ class EtcdRuleSourceTokenIT {
     ActiveRulesHolder holder = holder(service);
     try (EtcdServer etcd = EtcdServer.fromPath().withExpiringTokens(Duration.ofSeconds(2))) {
       etcd.start();
-      etcd.addUser("root", "root-secret", "root");
-      etcd.addPrefixRole("sluice-agent", "/sluice/");
-      etcd.addUser("orders-agent", "agent-secret", "sluice-agent");
-      etcd.enableAuth();
+      etcd.enableAuthWithAgent("orders-agent", "agent-secret");
       EtcdKv root = etcd.asUser("root", "root-secret");
       try (TcpProxy proxy = TcpProxy.to(etcd.port());
           LogCapture log = LogCapture.of(EtcdRuleSource.class);

@@ -80,10 +80,7 @@ class StatusReporterFailureLinesIT {
   void aRefusalWarningWhoseLineThrowsIsWarnedOfAtTheNextFailure() {
     try (EtcdServer secured = EtcdServer.fromPath()) {
       secured.start();
-      secured.addUser("root", "root-secret", "root");
-      secured.addPrefixRole("sluice-agent", "/sluice/");
-      secured.addUser("orders-agent", "agent-secret", "sluice-agent");
-      secured.enableAuth();
+      secured.enableAuthWithAgent("orders-agent", "agent-secret");
       Client guessing =
           closeLater(
               Client.builder()

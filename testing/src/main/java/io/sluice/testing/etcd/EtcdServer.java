@@ -765,6 +765,18 @@ public final class EtcdServer implements AutoCloseable {
     post("/v3/auth/enable", "{}");
   }
 
+  /**
+   * Turns authentication on as an agent's etcd is secured in the tests: a user {@code root}
+   * (password {@code root-secret}, for {@link #asUser}) and {@code user}, with {@code password},
+   * allowed every key under {@code /sluice/} (the role {@code sluice-agent}).
+   */
+  public void enableAuthWithAgent(String user, String password) {
+    addUser("root", "root-secret", "root");
+    addPrefixRole("sluice-agent", "/sluice/");
+    addUser(user, password, "sluice-agent");
+    enableAuth();
+  }
+
   /** The tail of etcd's own log, for failure messages. */
   public String logTail() {
     try {
