@@ -60,34 +60,6 @@ abstract class VertxHttpClientSuite extends AbstractHttpClientIT {
     }
   }
 
-  /**
-   * A request the open breaker rejects in mode error, asked for from the app's own thread (off any
-   * context), fails on a context of the client's Vert.x, as Vert.x fails a request it refuses
-   * itself: the app's callbacks run on an event loop. Before, the failed future was bound to no
-   * context, and the callbacks ran at once on the app's thread, inside {@code onComplete}.
-   */
-  @Test
-  void aRejectionInModeErrorIsToldOnAContext() throws Exception {
-    String policy = "told-" + client();
-    String url = downstream.url("/told/" + client());
-    applyRules(
-        Rules.document(
-            service(),
-            Rules.breaker(policy, downstream.port(), "/told/**", "120s", Rules.ERROR, false)));
-    try {
-      downstream.answer(500);
-      callUntilRejected(client(), url, "the breaker opens");
-
-      AppAnswer told = app.call("vertx-told-where", "GET", url, Map.of());
-      assertThat(told.body())
-          .as("%s %s", told.error(), app.log())
-          .startsWith("failed on vert.x-eventloop-thread-")
-          .endsWith(" on a context");
-    } finally {
-      applyRules(Rules.document(service()));
-    }
-  }
-
   /** The app resets a request on the wire ({@code HttpClientRequest#reset}). */
   @Test
   void aCancelledTrialCallCountsNeitherWay() throws Exception {

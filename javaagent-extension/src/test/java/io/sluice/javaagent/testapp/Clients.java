@@ -276,7 +276,6 @@ final class Clients {
       case "okhttp-interrupted" -> Clients::okhttpInterrupted;
       case "apache4-legacy-pool-wait" -> ApacheHttpClient4Clients::legacyPoolWait;
       case "vertx" -> Clients::vertx;
-      case "vertx-told-where" -> Clients::vertxToldWhere;
       case "vertx-webclient" -> VertxWebClients::send;
       case "vertx-webclient-failing-stream" -> VertxWebClients::sendFailingStream;
       case "vertx-defaults" -> Clients::vertxWithClientDefaults;
@@ -427,8 +426,8 @@ final class Clients {
           Jdk.CLIENT
               .newWebSocketBuilder()
               .buildAsync(URI.create(url), new java.net.http.WebSocket.Listener() {})
-              .get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
+              .get(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
       throw e.getCause() instanceof Exception cause ? cause : e;
     }
     socket.abort();
@@ -821,29 +820,6 @@ final class Clients {
     return vertx(
         VertxClient.CLIENT,
         vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()));
-  }
-
-  /**
-   * Asks Vert.x for a request from the app's own thread, off any context, and answers where its
-   * outcome was told: the body {@code failed on <thread> on a context} (or {@code without a
-   * context}, or {@code succeeded …}). Meant for a request the breaker rejects: one Vert.x grants
-   * is left unsent.
-   */
-  private static ClientAnswer vertxToldWhere(String method, String url) throws Exception {
-    URI uri = URI.create(url);
-    CompletableFuture<String> told = new CompletableFuture<>();
-    VertxClient.CLIENT
-        .request(vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()))
-        .onComplete(
-            outcome ->
-                told.complete(
-                    (outcome.succeeded() ? "succeeded" : "failed")
-                        + " on "
-                        + Thread.currentThread().getName()
-                        + (io.vertx.core.Vertx.currentContext() == null
-                            ? " without a context"
-                            : " on a context")));
-    return new ClientAnswer(200, Map.of(), told.get(30, TimeUnit.SECONDS));
   }
 
   /**

@@ -7,7 +7,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.http.HttpClientInternal;
 import io.vertx.core.net.Address;
 import io.vertx.core.net.SocketAddress;
@@ -112,12 +111,11 @@ public final class VertxCalls {
    * failed future with a {@link ConnectException} naming the breaker ({@code onOpen.mode: error}:
    * an I/O error, as Vert.x itself fails a request whose connection is refused) or a request
    * answering the policy's synthetic response ({@code response}). Either way the rejection gets a
-   * CLIENT span of its own, since the agent's Vert.x span starts only once a request is sent; both
-   * answer on a context (see {@link #context}). A {@code WebClient} hop's rejection is marked on
-   * its exchange, so that a follow-up of the synthetic answer asks the breakers again (see {@link
-   * WebClientExchange}). {@code client} is the {@code HttpClientImpl} whose {@code request} ran, or
-   * {@code null}: the synthetic answer comes on a context of its Vert.x when the app called off any
-   * context (see {@link #context}).
+   * CLIENT span of its own, since the agent's Vert.x span starts only once a request is sent. A
+   * {@code WebClient} hop's rejection is marked on its exchange, so that a follow-up of the
+   * synthetic answer asks the breakers again (see {@link WebClientExchange}). {@code client} is the
+   * {@code HttpClientImpl} whose {@code request} ran, or {@code null}: the synthetic answer comes
+   * on a context of its Vert.x when the app called off any context (see {@link #context}).
    */
   public static Future<HttpClientRequest> rejection(
       Object client,
@@ -135,21 +133,15 @@ public final class VertxCalls {
     call.traceRejection(
         uri == null ? origin : origin + uri,
         call.respond() ? null : ConnectException.class.getName());
-    Context context = context(client);
     if (call.respond()) {
       try {
-        return VertxSyntheticExchange.request(call, options, origin, context);
+        return VertxSyntheticExchange.request(call, options, origin, context(client));
       } catch (Throwable t) {
         // an Error too: thrown out of the advice's enter, it would let the call through
         call.responseRefused(t);
       }
     }
-    // failed on the context, as Vert.x fails a request it refuses itself: a plain failed future
-    // ran the app's callbacks on its own thread, at once within onComplete, off any context
-    ConnectException refused = new ConnectException(call.message());
-    return context instanceof ContextInternal
-        ? ((ContextInternal) context).failedFuture(refused)
-        : Future.failedFuture(refused);
+    return Future.failedFuture(new ConnectException(call.message()));
   }
 
   /**
