@@ -24,6 +24,8 @@ const state = {
   asking: false,
   liveMode: 'connecting',
   stale: null,
+  // the event stream dropped or stopped since it last connected (see fromStream)
+  missedEvents: false,
   healthTimer: null,
   liveWhenHidden: false,
   token: null,
@@ -506,7 +508,8 @@ function startLive() {
   setLive('connecting');
   // agent events without the agent's status: the pages re-read what they show, and a large
   // fleet's statuses would be megabytes a minute to every page open
-  state.stream = new EventStream('api/v1/events?agentStatus=false', fanOut, setLive, state.token);
+  state.stream =
+    new EventStream('api/v1/events?agentStatus=false', fromStream, setLive, state.token);
   state.stream.start();
   // The event stream stays open while etcd is away: the control plane's health says whether
   // what it serves is current. Relative times ("just now") age without new data.
@@ -518,6 +521,22 @@ function startLive() {
 }
 
 const HEALTH_EVERY_MS = 5000;
+
+/**
+ * Hands on an event of the stream; its 'reconnected', which comes with every connection, says
+ * whether events may have been missed before it (`afterOutage`: the stream dropped, or was stopped
+ * and started again), for what only a re-read then finds (history that grew without moving a
+ * revision), not on the page's first connection.
+ */
+function fromStream(event) {
+  if (event.event === 'reconnected') {
+    const afterOutage = state.missedEvents;
+    state.missedEvents = false;
+    fanOut({ event: 'reconnected', data: { afterOutage } });
+    return;
+  }
+  fanOut(event);
+}
 
 /** Hands a live event to every page listening; one that fails does not stop the others. */
 function fanOut(event) {
@@ -531,6 +550,7 @@ function fanOut(event) {
 }
 
 function setLive(mode) {
+  if (mode === 'reconnecting') state.missedEvents = true;
   state.liveMode = mode;
   renderLive();
 }
@@ -581,7 +601,7 @@ async function checkHealth() {
   renderLive();
   // What failed to load while etcd was away can be read now: the pages re-read as after a
   // reconnect.
-  if (recovered) fanOut({ event: 'reconnected', data: null });
+  if (recovered) fanOut({ event: 'reconnected', data: { afterOutage: true } });
 }
 
 function stopLive() {
@@ -592,7 +612,10 @@ function stopLive() {
 
 /** Closes the event stream and stops the health checks. */
 function closeLive() {
-  if (state.stream) state.stream.stop();
+  if (state.stream) {
+    state.stream.stop();
+    state.missedEvents = true;
+  }
   state.stream = null;
   clearInterval(state.healthTimer);
   state.healthTimer = null;

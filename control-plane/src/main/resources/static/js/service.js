@@ -634,7 +634,7 @@ export class ServicePage {
     if (other && !this.isDefault) return;
     const name = String(event.event || '');
     // back after the stream was down: history may have grown without moving the revision
-    if (name === 'reconnected') this.history.reread();
+    if (name === 'reconnected' && data.afterOutage) this.history.reread();
     const aboutAgents = /agent/i.test(name);
     const aboutRules = /rule|revision|history/i.test(name);
     if (other || aboutAgents || !aboutRules) {

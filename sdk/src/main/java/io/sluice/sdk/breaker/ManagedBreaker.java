@@ -1,6 +1,7 @@
 package io.sluice.sdk.breaker;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.opentelemetry.api.common.Attributes;
 import io.sluice.sdk.QuietLog;
 import java.time.Clock;
@@ -574,14 +575,12 @@ final class ManagedBreaker {
   }
 
   /**
-   * The cached rejection for the state {@code breaker} refused in, read just after it refused. A
-   * breaker found CLOSED then refused as HALF_OPEN (its trial calls taken) and closed in between:
-   * the call is said to be refused by a half-open breaker, never by a closed one ("breaker 'x' is
-   * CLOSED: call not permitted" would send a user looking for a fault that is not there).
+   * The cached rejection for the state {@code b}'s breaker refused in, read just after it refused.
+   * A call is never said to be refused by a closed breaker ("breaker 'x' is CLOSED: call not
+   * permitted" would send a user looking for a fault that is not there): see {@link #refusedIn}.
    */
   RejectedCall rejected(Binding b, CircuitBreaker.State readAfter) {
-    CircuitBreaker.State state =
-        readAfter == CircuitBreaker.State.CLOSED ? CircuitBreaker.State.HALF_OPEN : readAfter;
+    CircuitBreaker.State state = refusedIn(b.breaker, readAfter);
     boolean open = state == CircuitBreaker.State.OPEN;
     RejectedCall r = open ? b.rejectedOpen : b.rejectedOther;
     if (r == null || !r.rejection.state().equals(state.name())) {
@@ -595,6 +594,25 @@ final class ManagedBreaker {
       }
     }
     return r;
+  }
+
+  /**
+   * The state {@code cb} refused a call in, from the state read just after: that one, but for a
+   * CLOSED breaker, which was moving. Resilience4j refuses while it opens (it stops permitting
+   * before the state is OPEN), with its window over a threshold: OPEN. Otherwise it refused as
+   * HALF_OPEN (its trial calls taken) and the trials closed it since, with a fresh window:
+   * HALF_OPEN.
+   */
+  static CircuitBreaker.State refusedIn(CircuitBreaker cb, CircuitBreaker.State readAfter) {
+    if (readAfter != CircuitBreaker.State.CLOSED) {
+      return readAfter;
+    }
+    CircuitBreaker.Metrics metrics = cb.getMetrics();
+    CircuitBreakerConfig config = cb.getCircuitBreakerConfig();
+    boolean opening =
+        metrics.getFailureRate() >= config.getFailureRateThreshold()
+            || metrics.getSlowCallRate() >= config.getSlowCallRateThreshold();
+    return opening ? CircuitBreaker.State.OPEN : CircuitBreaker.State.HALF_OPEN;
   }
 
   private static LongAdder[] newCounts() {

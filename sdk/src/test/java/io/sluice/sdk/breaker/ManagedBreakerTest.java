@@ -9,9 +9,11 @@ import io.sluice.rules.BreakerScope;
 import io.sluice.rules.SlidingWindow;
 import io.sluice.rules.SlidingWindowType;
 import io.sluice.testing.time.ManualClock;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class ManagedBreakerTest {
@@ -152,20 +154,28 @@ class ManagedBreakerTest {
   }
 
   /**
-   * A breaker that refused a call as HALF_OPEN (its trial calls taken) and closed before the
-   * rejection read its state: the rejection says HALF_OPEN. It said "is CLOSED: call not
-   * permitted".
+   * A refusal whose state was read as CLOSED just after is never said CLOSED ("is CLOSED: call not
+   * permitted", as it was): a breaker with a fresh window refused as HALF_OPEN and its trials
+   * closed it since; one whose window is over its threshold refused as it opened (Resilience4j
+   * stops permitting before its state is OPEN).
    */
   @Test
-  void aRefusalReadAfterTheBreakerClosedIsSaidHalfOpen() {
+  void aRefusalReadAfterAsClosedIsSaidInTheStateItRefusedIn() {
     ManagedBreaker breaker = payments();
+    CircuitBreaker cb = breaker.binding().breaker;
 
     Rejection rejection =
         breaker.rejected(breaker.binding(), CircuitBreaker.State.CLOSED).rejection;
-
-    assertThat(rejection.state()).isEqualTo("HALF_OPEN");
+    assertThat(rejection.state()).as("a fresh window").isEqualTo("HALF_OPEN");
     assertThat(rejection.message()).endsWith("is HALF_OPEN: call not permitted");
     assertThat(breaker.rejected(breaker.binding(), CircuitBreaker.State.OPEN).rejection.state())
         .isEqualTo("OPEN");
+
+    while (cb.getState() == CircuitBreaker.State.CLOSED) {
+      cb.onError(1, TimeUnit.MILLISECONDS, new IOException("refused"));
+    }
+    assertThat(ManagedBreaker.refusedIn(cb, CircuitBreaker.State.CLOSED))
+        .as("a window over its threshold")
+        .isEqualTo(CircuitBreaker.State.OPEN);
   }
 }

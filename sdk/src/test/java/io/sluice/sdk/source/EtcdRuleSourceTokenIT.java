@@ -16,6 +16,7 @@ import io.sluice.testing.etcd.EtcdKv;
 import io.sluice.testing.etcd.EtcdServer;
 import io.sluice.testing.logging.LogCapture;
 import java.time.Duration;
+import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,7 +39,7 @@ class EtcdRuleSourceTokenIT {
       etcd.enableAuthWithAgent("orders-agent", "agent-secret");
       EtcdKv root = etcd.asUser("root", "root-secret");
       try (TcpProxy proxy = TcpProxy.to(etcd.port());
-          LogCapture log = LogCapture.of(EtcdRuleSource.class);
+          LogCapture log = LogCapture.of(EtcdRuleSource.class, Level.FINE);
           Client client =
               EtcdClientFactory.create(
                   SluiceConfig.builder()
@@ -64,7 +65,7 @@ class EtcdRuleSourceTokenIT {
         awaitApplied(holder, next);
         await().atMost(AWAIT).until(source::isWatching);
 
-        assertThat(log.warnings()).isEmpty();
+        assertThat(log.warnings()).as("every line: %s", log.messages()).isEmpty();
         assertThat(log.messages()).noneMatch(m -> m.startsWith("etcd answers again"));
       }
     }
