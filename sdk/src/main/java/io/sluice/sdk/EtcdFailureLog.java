@@ -69,6 +69,12 @@ public final class EtcdFailureLog {
   private final EtcdCredentials credentials;
   private final ProxyOutageNews proxyNews = new ProxyOutageNews();
 
+  /** How many refusals of a stale token in a row are said quietly (see {@link #staleToken}). */
+  private static final int QUIET_STALE_TOKENS = 3;
+
+  /** Refusals of a stale token said quietly in this stretch (see {@link #staleToken}). */
+  private int staleTokens;
+
   private boolean everAnswered;
   private boolean firstTimeoutTold;
   private boolean refusalTold;
@@ -118,6 +124,7 @@ public final class EtcdFailureLog {
     refusalTold = false;
     outageTold = false;
     notEtcdTold = false;
+    staleTokens = 0;
     proxyNews.reset();
     return said;
   }
@@ -133,6 +140,32 @@ public final class EtcdFailureLog {
     write(
         Level.FINE,
         "the watch for " + wording.subject() + " ended (" + firstLine(error) + "); resuming");
+  }
+
+  /**
+   * Whether {@code error} refuses a token etcd no longer takes, after a stream that was up was cut
+   * ({@code afterCut}, or such a refusal before it in this stretch): etcd restarted (its simple
+   * tokens live in memory) or the token expired while the stream was up, and jetcd logs in again
+   * for a later call. Said at FINE, for the client to try again: said as a failure, every agent
+   * would be told that etcd is unreachable, or to check credentials that are right. A few in a row
+   * (on a loaded machine the call after the refusal may still carry the old token); past {@link
+   * #QUIET_STALE_TOKENS}, or without a cut before, a refusal is for {@link #failed}.
+   */
+  public boolean staleToken(Throwable error, boolean afterCut) {
+    if ((!afterCut && staleTokens == 0)
+        || staleTokens >= QUIET_STALE_TOKENS
+        || !EtcdErrors.isTokenRefused(error)) {
+      return false;
+    }
+    staleTokens++;
+    write(
+        Level.FINE,
+        "etcd refused the token of "
+            + wording.subject()
+            + " ("
+            + firstLine(error)
+            + "), which it no longer takes; trying again with a new one");
+    return true;
   }
 
   /** Says a failed call as the class comment tells. */

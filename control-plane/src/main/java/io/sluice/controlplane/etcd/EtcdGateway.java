@@ -382,7 +382,7 @@ public final class EtcdGateway {
    */
   GetResponse checkHealth(String key, GetOption option) {
     String what = "read " + key;
-    return complete(client(what).getKVClient().get(bytes(key), option), what, false, true);
+    return complete(client(what).getKVClient().get(bytes(key), option), what, Call.HEALTH);
   }
 
   /**
@@ -514,7 +514,7 @@ public final class EtcdGateway {
    * A failure is never an unknown outcome.
    */
   public <T> T await(CompletableFuture<T> call, String what) {
-    return complete(call, what, false, false);
+    return complete(call, what, Call.READ);
   }
 
   /**
@@ -525,7 +525,7 @@ public final class EtcdGateway {
    * never an unknown outcome.
    */
   public <T> T awaitForWrite(CompletableFuture<T> call, String what) {
-    return complete(call, what, true, false, false);
+    return complete(call, what, Call.READ_FOR_WRITE);
   }
 
   /**
@@ -534,30 +534,27 @@ public final class EtcdGateway {
    * outcome is unknown. A refusal ({@link EtcdRefusedException}) changed nothing.
    */
   public <T> T commit(CompletableFuture<T> call, String what) {
-    return complete(call, what, true, false);
+    return complete(call, what, Call.WRITE);
   }
 
-  private <T> T complete(CompletableFuture<T> call, String what, boolean changes, boolean health) {
-    return complete(call, what, changes, changes, health);
+  /** What a call is, which decides how long it is waited for and what its failure means. */
+  private enum Call {
+    /** A read: within the health timeout while etcd is found unreachable, else the timeout. */
+    READ,
+    /** A read a write is made of: the timeout, as the write; its failure changed nothing. */
+    READ_FOR_WRITE,
+    /** A write: the timeout; once sent, its failure is an unknown outcome. */
+    WRITE,
+    /** Health's read: always within the health timeout. */
+    HEALTH
   }
 
-  /**
-   * @param fullDeadline a write's call (its transaction, or a read it is made of), which waits the
-   *     full timeout also while etcd is found unreachable
-   * @param changes whether the call may change something (a failure is then an unknown outcome)
-   * @param health health's read, always within {@link #healthTimeout}; any other read waits that
-   *     only while etcd is found unreachable, and a write's call never does
-   */
-  private <T> T complete(
-      CompletableFuture<T> call,
-      String what,
-      boolean fullDeadline,
-      boolean changes,
-      boolean health) {
+  private <T> T complete(CompletableFuture<T> call, String what, Call kind) {
     // when the call was sent, near enough: its caller made it just before
     long sent = nanoTime.getAsLong();
-    boolean cutShort = !fullDeadline && !health && unreachable;
-    Duration deadline = health || cutShort ? healthTimeout : timeout;
+    boolean changes = kind == Call.WRITE;
+    boolean cutShort = kind == Call.READ && unreachable;
+    Duration deadline = kind == Call.HEALTH || cutShort ? healthTimeout : timeout;
     try {
       T result = call.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
       if (reconnect) {

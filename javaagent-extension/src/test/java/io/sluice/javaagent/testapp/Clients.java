@@ -15,10 +15,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
 import java.net.URI;
+import java.net.URL;
+import java.net.URLConnection;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -420,14 +425,14 @@ final class Clients {
    * answers 101 and the body {@code websocket open}. A failed opening throws what failed it.
    */
   private static ClientAnswer jdkWebSocket(String method, String url) throws Exception {
-    java.net.http.WebSocket socket;
+    WebSocket socket;
     try {
       socket =
           Jdk.CLIENT
               .newWebSocketBuilder()
-              .buildAsync(URI.create(url), new java.net.http.WebSocket.Listener() {})
-              .get(30, java.util.concurrent.TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
+              .buildAsync(URI.create(url), new WebSocket.Listener() {})
+              .get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
       throw e.getCause() instanceof Exception cause ? cause : e;
     }
     socket.abort();
@@ -1475,12 +1480,11 @@ final class Clients {
    * the proxy's status and body; a status of 400 or more throws, as an {@code ftp://} fetch does.
    */
   private static ClientAnswer ftpThroughHttpProxy(String method, String url) throws Exception {
-    java.net.URL ftp = URI.create(url).toURL();
+    URL ftp = URI.create(url).toURL();
     int proxyPort = Integer.parseInt(ftp.getRef().substring("proxy=".length()));
-    java.net.URLConnection connection =
+    URLConnection connection =
         ftp.openConnection(
-            new java.net.Proxy(
-                java.net.Proxy.Type.HTTP, new java.net.InetSocketAddress("127.0.0.1", proxyPort)));
+            new Proxy(Proxy.Type.HTTP, new InetSocketAddress("127.0.0.1", proxyPort)));
     try (InputStream body = connection.getInputStream()) {
       return new ClientAnswer(
           200, Map.of(), new String(body.readAllBytes(), StandardCharsets.UTF_8));

@@ -182,12 +182,6 @@ public final class EtcdRuleSource implements RuleSource {
   private boolean resuming;
   private volatile long compactionResyncs;
 
-  /** Refusals of a stale token said quietly since the watches were last up (see staleToken). */
-  private int staleTokens;
-
-  /** How many refusals of a stale token in a row are said quietly (see staleToken). */
-  private static final int QUIET_STALE_TOKENS = 3;
-
   private EtcdRuleSource(Builder builder) {
     this.client = builder.client;
     this.holder = builder.holder;
@@ -505,40 +499,12 @@ public final class EtcdRuleSource implements RuleSource {
     // decide what the rules become; it failed, so they stay, and the next read may be an outage
     // away
     tellRejectionsAndDeletes(null);
-    if (staleToken(e, false)) {
+    if (failures.staleToken(e, false)) {
       watching = false;
     } else {
       unreachable(e);
     }
     retryLater(this::readAndWatch);
-  }
-
-  /**
-   * Whether {@code error} refuses a token etcd no longer takes, after a watch that was up was cut
-   * ({@code resumed}, or a refusal so before): etcd restarted (its simple tokens live in memory) or
-   * the token expired while the watch was up, and jetcd logs in again for a later call. Said at
-   * FINE, and the source reads again: said as a failure, every agent would be told that etcd is
-   * unreachable, or to check credentials that are right. A few in a row (on a loaded machine the
-   * read after the refusal may still carry the old token); past {@link #QUIET_STALE_TOKENS}, or
-   * without a watch cut before, a refusal is said as ever.
-   */
-  private boolean staleToken(Throwable error, boolean resumed) {
-    if ((!resumed && staleTokens == 0)
-        || staleTokens >= QUIET_STALE_TOKENS
-        || !EtcdErrors.isTokenRefused(error)) {
-      return false;
-    }
-    staleTokens++;
-    QuietLog.write(
-        logger,
-        Level.FINE,
-        "etcd refused the token of the rules of "
-            + service
-            + " ("
-            + EtcdErrors.rootMessage(error)
-            + "), which it no longer takes; reading the rules again with a new one",
-        null);
-    return true;
   }
 
   /**
@@ -766,7 +732,8 @@ public final class EtcdRuleSource implements RuleSource {
       readAndWatch();
       return;
     }
-    if (!wasWatching && staleToken(error, resuming)) {
+    // refused for a token etcd no longer takes (see EtcdFailureLog#staleToken): read again
+    if (!wasWatching && failures.staleToken(error, resuming)) {
       resuming = false;
       retryLater(this::readAndWatch);
       return;
@@ -1018,7 +985,6 @@ public final class EtcdRuleSource implements RuleSource {
     if (closed.get()) {
       return; // close() abandoned this thread: nothing to say of etcd any more
     }
-    staleTokens = 0;
     backoff.reset();
     if (failures.recovered()) {
       // quietly: the watches are up, and a line that threw here would fail the task that saw

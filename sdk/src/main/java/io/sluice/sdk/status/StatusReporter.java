@@ -510,13 +510,7 @@ public final class StatusReporter implements AutoCloseable {
       return;
     }
     try {
-      pool.execute(
-          () ->
-              guarded(
-                  () -> {
-                    pacing.forgetWritten();
-                    pacing.attemptNow();
-                  }));
+      pool.execute(() -> guarded(pacing::keyDeleted));
     } catch (RuntimeException e) {
       return; // closing
     }

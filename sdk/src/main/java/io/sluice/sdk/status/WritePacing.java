@@ -43,12 +43,14 @@ final class WritePacing {
   }
 
   /**
-   * etcd answered meanwhile (a watch told of the key's delete): the next write is attempted at
-   * once, not after the rest of the backoff. Once etcd is back from an outage longer than the
-   * lease's TTL, the lease it restored expires with the key a TTL later, and the agent was gone
-   * from the control plane until the retry up to {@link #MAX_BACKOFF_INTERVALS} intervals after.
+   * The key was deleted, as a watch told: the next status is written whatever it holds, and at
+   * once, not after the rest of a backoff (etcd has just answered). Once etcd is back from an
+   * outage longer than the lease's TTL, the lease it restored expires with the key a TTL later, and
+   * the agent was gone from the control plane until the retry up to {@link #MAX_BACKOFF_INTERVALS}
+   * intervals after.
    */
-  void attemptNow() {
+  void keyDeleted() {
+    lastWritten = null;
     attemptNow = true;
   }
 
