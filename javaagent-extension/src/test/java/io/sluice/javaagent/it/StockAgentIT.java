@@ -5,9 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,9 +31,18 @@ class StockAgentIT {
     try (Downstream downstream = Downstream.start()) {
       Map<String, String> properties = withRules("it-stock", downstream);
       properties.put("otel.javaagent.extensions", extensionJar());
+      Path temporary = Files.createDirectories(dir.resolve("tmp"));
+      properties.put("java.io.tmpdir", temporary.toString());
+      Path killed = bridgeCopyOfAnEndedProcess(temporary);
       try (AgentApp app = AgentApp.start(upstreamAgentJar(), properties)) {
         assertThat(app.call("jdk", "GET", downstream.url("/stock/a"), Map.of()).status())
             .isEqualTo(200);
+        assertThat(killed).as("the bridge's copy a killed JVM left").doesNotExist();
+        try (Stream<Path> files = Files.list(temporary)) {
+          assertThat(files.map(f -> f.getFileName().toString()))
+              .as("the app's own copy of the bridge")
+              .anyMatch(name -> name.startsWith("sluice-bridge-" + app.pid() + "-"));
+        }
         assertThat(downstream.lastHeader("X-B3-TraceId"))
             .as("Sluice's propagators write B3 beside traceparent")
             .isNotBlank();
@@ -112,6 +124,20 @@ class StockAgentIT {
             .isEmpty();
       }
     }
+  }
+
+  /** A copy of the bootstrap bridge as a JVM killed outright two minutes ago left it. */
+  private static Path bridgeCopyOfAnEndedProcess(Path temporary) throws Exception {
+    Process ended =
+        new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString())
+            .redirectErrorStream(true)
+            .start();
+    ended.getInputStream().readAllBytes();
+    ended.waitFor();
+    Path copy = temporary.resolve("sluice-bridge-" + ended.pid() + "-1234.jar");
+    Files.write(copy, new byte[] {1});
+    Files.setLastModifiedTime(copy, FileTime.from(Instant.now().minus(Duration.ofMinutes(2))));
+    return copy;
   }
 
   /** A rules file with a breaker on the downstream's {@code /stock/**}. */
