@@ -63,7 +63,7 @@ final class BootstrapBridgeInstaller {
         Files.copy(in, jar, StandardCopyOption.REPLACE_EXISTING);
       }
       instrumentation.appendToBootstrapClassLoaderSearch(new JarFile(jar.toFile()));
-      // removeStaleCopies(jar, pid);
+      removeStaleCopies(jar, pid);
       return true;
     } catch (Exception | LinkageError e) {
       logger.log(
