@@ -54,10 +54,12 @@ public record CallTarget(String host, int port, String path) {
    * literal without its brackets (some clients hand over {@code [::1]}, others {@code ::1}) and in
    * RFC 5952 spelling ({@code 0:0:0:0:0:0:0:1} and {@code 0000::1} are {@code ::1}), an IPv4-mapped
    * one as the IPv4 address it maps ({@code ::ffff:10.0.0.5} is {@code 10.0.0.5}: Java connects to
-   * that address, and OkHttp hands the host over so). An IPv6 literal's zone keeps its case: it
-   * names a network interface, and interface names are case-sensitive on Linux ({@code
-   * fe80::1%ETH0} and {@code fe80::1%eth0} go out through two interfaces, to two hosts). Only the
-   * text is read: nothing is resolved.
+   * that address, and OkHttp hands the host over so), a fully qualified name without its final dot
+   * ({@code payments.svc.cluster.local.}, spelled so to skip the resolver's search domains, is the
+   * host {@code payments.svc.cluster.local}). An IPv6 literal's zone keeps its case: it names a
+   * network interface, and interface names are case-sensitive on Linux ({@code fe80::1%ETH0} and
+   * {@code fe80::1%eth0} go out through two interfaces, to two hosts). Only the text is read:
+   * nothing is resolved.
    */
   public static String canonicalHost(String host) {
     String h = unbracketed(host);
@@ -72,10 +74,17 @@ public record CallTarget(String host, int port, String path) {
             : literal;
       }
     }
-    return h.toLowerCase(Locale.ROOT);
+    return withoutFinalDot(h).toLowerCase(Locale.ROOT);
   }
 
   private static final String IPV4_MAPPED = "::ffff:";
+
+  /** A host name without the final dot of its fully qualified spelling, if it has one. */
+  private static String withoutFinalDot(String name) {
+    return name.length() > 1 && name.charAt(name.length() - 1) == '.'
+        ? name.substring(0, name.length() - 1)
+        : name;
+  }
 
   /** {@code host} without the brackets of a URL's IPv6 literal ({@code [::1]}), if it has them. */
   private static String unbracketed(String host) {
@@ -86,26 +95,28 @@ public record CallTarget(String host, int port, String path) {
 
   /**
    * The glob a policy's {@code match.host} holds for, against hosts in {@link #canonicalHost}
-   * spelling: case-insensitive, and an IPv6 literal without stars ({@code [::1]}, {@code
-   * 0:0:0:0:0:0:0:1}) in that spelling, so that it covers the host however a client spells it. Such
-   * a literal with a zone covers that zone in its own case only, as {@link #canonicalHost} keeps it
-   * ({@code fe80::1%eth0} is not {@code fe80::1%ETH0}), and so does a glob naming a zone ({@code
-   * fe80::*%eth0}, {@code *%eth0}): its address part is case-insensitive, its zone is not.
+   * spelling: case-insensitive, without the brackets of an IPv6 glob ({@code [fd00::*]}) or the
+   * final dot of a fully qualified name ({@code *.svc.cluster.local.}), and an IPv6 literal without
+   * stars ({@code [::1]}, {@code 0:0:0:0:0:0:0:1}) in that spelling, so that it covers the host
+   * however a client spells it. Such a literal with a zone covers that zone in its own case only,
+   * as {@link #canonicalHost} keeps it ({@code fe80::1%eth0} is not {@code fe80::1%ETH0}), and so
+   * does a glob naming a zone ({@code fe80::*%eth0}, {@code *%eth0}): its address part is
+   * case-insensitive, its zone is not.
    *
    * @throws IllegalArgumentException when {@code pattern} is no valid glob
    */
   public static Glob hostGlob(String pattern) {
-    if (pattern.indexOf('*') >= 0) {
-      int zone = pattern.indexOf('%');
-      if (zone >= 0 && namesAnIpv6Address(pattern.substring(0, zone))) {
+    String p = unbracketed(pattern);
+    if (p.indexOf('*') >= 0) {
+      int zone = p.indexOf('%');
+      if (zone >= 0 && namesAnIpv6Address(p.substring(0, zone))) {
         // hosts spell the address in lower case and keep the zone's case (canonicalHost)
-        return Glob.compile(
-            pattern.substring(0, zone).toLowerCase(Locale.ROOT) + pattern.substring(zone));
+        return Glob.compile(p.substring(0, zone).toLowerCase(Locale.ROOT) + p.substring(zone));
       }
-      return Glob.compileIgnoringCase(pattern);
+      return Glob.compileIgnoringCase(p.indexOf(':') < 0 ? withoutFinalDot(p) : p);
     }
-    if (pattern.indexOf(':') < 0) {
-      return Glob.compileIgnoringCase(pattern);
+    if (p.indexOf(':') < 0) {
+      return Glob.compileIgnoringCase(withoutFinalDot(p));
     }
     String literal = canonicalHost(pattern);
     // canonicalHost spelled everything but a zone in lower case: comparing exactly is
@@ -141,11 +152,50 @@ public record CallTarget(String host, int port, String path) {
           + " in \"port\"";
     }
     if (stars) {
-      return null;
+      return ipv6GlobProblem(unbracketed(glob));
     }
     return Ipv6Literal.canonical(unbracketed(glob)) == null
         ? "is no host: a colon belongs only in an IPv6 address, and this is none"
         : null;
+  }
+
+  /**
+   * Why a host glob with a star and a colon, which can stand only for IPv6 addresses, holds for
+   * none as {@link #canonicalHost} spells them, or null: a character no address has ({@code
+   * payments:*}), an IPv4-mapped address (such a host is its IPv4 address), or a group with a
+   * leading zero (RFC 5952 spelling has none). Only the part before a zone's {@code %} is read.
+   */
+  private static String ipv6GlobProblem(String glob) {
+    int zone = glob.indexOf('%');
+    String address = (zone >= 0 ? glob.substring(0, zone) : glob).toLowerCase(Locale.ROOT);
+    for (int i = 0; i < address.length(); i++) {
+      char c = address.charAt(i);
+      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c == ':' || c == '.' || c == '*')) {
+        return "holds a colon, so it can match only an IPv6 address, and '"
+            + c
+            + "' is in none; a call's host never holds its port: write the port in \"port\"";
+      }
+    }
+    if (address.startsWith(IPV4_MAPPED) && address.indexOf('.') > 0) {
+      return "is an IPv4-mapped IPv6 address, and calls to one are matched by the IPv4 address it"
+          + " maps: write "
+          + DocumentReader.quote(address.substring(IPV4_MAPPED.length()))
+          + " here";
+    }
+    for (String group : address.split(":", -1)) {
+      if (group.length() > 1 && group.charAt(0) == '0' && group.chars().allMatch(CallTarget::hex)) {
+        return "has the group "
+            + DocumentReader.quote(group)
+            + ", and hosts are matched in the RFC 5952 spelling of their address, without leading"
+            + " zeros: write "
+            + DocumentReader.quote(group.replaceFirst("^0+(?=.)", ""));
+      }
+    }
+    return null;
+  }
+
+  private static boolean hex(int c) {
+    return c >= '0' && c <= '9' || c >= 'a' && c <= 'f';
   }
 
   private static boolean notIpv6Before(String host) {

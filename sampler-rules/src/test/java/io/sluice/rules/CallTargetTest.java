@@ -168,6 +168,62 @@ class CallTargetTest {
     }
   }
 
+  /**
+   * An IPv6 glob in the brackets of a URL, as the port's refusal advises writing it, covers the
+   * addresses it names: a call's host never has the brackets.
+   */
+  @Test
+  void aBracketedIpv6GlobMatchesWithoutItsBrackets() {
+    Glob glob = CallTarget.hostGlob("[FD00::*]");
+    assertThat(glob.matches(CallTarget.canonicalHost("[fd00::5]"))).isTrue();
+    assertThat(glob.matches(CallTarget.canonicalHost("fe80::1"))).isFalse();
+    assertThat(CallTarget.hostGlob("[fe80::*%eth0]").matches("fe80::1%eth0")).isTrue();
+  }
+
+  /**
+   * A fully qualified name's final dot (Kubernetes clients add it to skip the search domains) is
+   * the same host: one target, covered by the globs that cover the name without it.
+   */
+  @Test
+  void aFullyQualifiedNamesFinalDotIsTheSameHost() {
+    assertThat(of("http://Payments.default.svc.cluster.local.:8080/pay"))
+        .isEqualTo(of("http://payments.default.svc.cluster.local:8080/pay"));
+    assertThat(CallTarget.canonicalHost("payments.")).isEqualTo("payments");
+    assertThat(CallTarget.canonicalHost(".")).isEqualTo(".");
+    String host = CallTarget.canonicalHost("payments.default.svc.cluster.local.");
+    for (String pattern :
+        List.of(
+            "*.svc.cluster.local",
+            "*.svc.cluster.local.",
+            "payments.default.svc.cluster.local",
+            "payments.default.svc.cluster.local.")) {
+      assertThat(CallTarget.hostGlob(pattern).matches(host)).as(pattern).isTrue();
+    }
+  }
+
+  /** IPv6 globs that can match no host as it is spelled are refused when written. */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "payments:*|holds a colon, so it can match only an IPv6 address, and 'p' is in none",
+        "::ffff:10.0.0.*|is an IPv4-mapped IPv6 address, and calls to one are matched by the IPv4"
+            + " address it maps: write '10.0.0.*' here",
+        "2001:0db8::*|has the group '0db8', and hosts are matched in the RFC 5952 spelling of their"
+            + " address, without leading zeros: write 'db8'",
+        "[FD00:00::*]|has the group '00', and hosts are matched in the RFC 5952 spelling of their"
+            + " address, without leading zeros: write '0'",
+      })
+  void refusesIpv6GlobsNoHostMatches(String glob, String problem) {
+    assertThat(CallTarget.hostProblem(glob)).startsWith(problem);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"fd00::*", "[fd00::*]", "*:8080", "fe80::*%ETH0", "::ffff:*", "*.local."})
+  void acceptsIpv6GlobsThatCanMatch(String glob) {
+    assertThat(CallTarget.hostProblem(glob)).isNull();
+  }
+
   @Test
   void readsAHostWithAnUnderscoreFromTheAuthority() {
     assertThat(URI.create("http://payments_svc:9000/x").getHost()).isNull();

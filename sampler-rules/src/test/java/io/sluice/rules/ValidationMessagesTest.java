@@ -567,6 +567,12 @@ class ValidationMessagesTest {
                 + "'*.internal' here and"
                 + " 8080 in \"port\""),
         c(
+            "host glob with a colon and a host name",
+            breaker("\"name\": \"b\", \"match\": {\"host\": \"payments:*\"}"),
+            "$.breakers[0].match.host: 'payments:*' holds a colon, so it can match only an IPv6"
+                + " address, and 'p' is in none; a call's host never holds its port: write the port"
+                + " in \"port\""),
+        c(
             "colon in no IPv6 address",
             breaker("\"name\": \"b\", \"match\": {\"host\": \"a:b:c\"}"),
             "$.breakers[0].match.host: 'a:b:c' is no host: a colon belongs only in an IPv6"

@@ -35,6 +35,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -878,6 +879,24 @@ class BreakerRegistryTest {
     assertThat(registry.topTargets(10))
         .singleElement()
         .satisfies(t -> assertThat(t.target()).isEqualTo(HOST + ":8080"));
+  }
+
+  /**
+   * A fully qualified name with its final dot (as Kubernetes clients write it, to skip the search
+   * domains) is the same host: covered by the policy, one target and one breaker with the name
+   * written without it.
+   */
+  @Test
+  void aHostWithTheFinalDotOfItsFullyQualifiedNameIsTheSameTarget() {
+    for (String spelling : List.of(HOST + ".", HOST.toUpperCase(Locale.ROOT) + ".")) {
+      GuardedCall c = registry.start(spelling, 8080, "POST", "/pay");
+      assertThat(c.permitted()).isTrue();
+      c.onError(new IOException("connection refused"));
+    }
+    fail(2);
+    assertThat(state()).isEqualTo("OPEN");
+    assertThat(registry.start(HOST + ".", 8080, "POST", "/pay").permitted()).isFalse();
+    assertThat(registry.trackedTargets()).isEqualTo(1);
   }
 
   @Test
