@@ -359,7 +359,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
               + "' for "
               + open.key
               + " was "
-              + open.binding().breaker.getState()
+              + open.stateNow()
               + " and is forgotten with its target, so the next call to it goes through; a policy's"
               + " breakers weigh by their windows (slidingWindow.size, halfOpenCalls) over every"
               + " host its glob covers: narrow the glob or the windows"

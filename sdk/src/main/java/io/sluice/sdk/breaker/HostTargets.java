@@ -93,7 +93,7 @@ final class HostTargets {
   ManagedBreaker firstNotClosed() {
     for (Target t : targets) {
       for (ManagedBreaker b : t.breakers()) {
-        if (b.binding().breaker.getState() != CircuitBreaker.State.CLOSED) {
+        if (b.stateNow() != CircuitBreaker.State.CLOSED) {
           return b;
         }
       }

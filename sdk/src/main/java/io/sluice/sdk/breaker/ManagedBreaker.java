@@ -121,6 +121,9 @@ final class ManagedBreaker {
   /** Set once the registry no longer keeps this breaker; see {@link #drop()}. */
   private volatile boolean dropped;
 
+  /** The state its circuit breaker was in when {@link #drop()} disabled it; null before. */
+  private volatile CircuitBreaker.State stateWhenDropped;
+
   /** Transitions noticed and not told yet, oldest first; null when none. Guarded by this. */
   private Untold firstUntold;
 
@@ -171,14 +174,35 @@ final class ManagedBreaker {
 
   /**
    * Marks this breaker as no longer kept by the registry: its policy was removed or no longer
-   * covers its target, or its target was evicted, or it was made for one call and kept nowhere.
-   * Calls still out on it go on reporting to it, and may move it, but no transition of it is told
-   * any more (no count, listener or log line): it would be a line about a breaker, maybe of a
-   * policy, that no longer exists, would wake the listeners for nothing, and would make a removed
-   * policy's transition-log window again.
+   * covers its target, or its target was evicted, or it was made for one call and kept nowhere. No
+   * transition of it is told any more (no count, listener or log line): it would be a line about a
+   * breaker, maybe of a policy, that no longer exists, would wake the listeners for nothing, and
+   * would make a removed policy's transition-log window again.
+   *
+   * <p>Its circuit breaker is disabled: it lets through the one call it may have been made for, and
+   * counts no outcome of the calls still out on it. Left OPEN, it stayed held by the task
+   * Resilience4j's JVM-wide scheduler keeps for its move to HALF_OPEN, for the rest of its wait: a
+   * policy on many hosts with a long wait kept every opened and evicted breaker, past the target
+   * cache's bound. Disabling cancels that task, which lets go of the breaker.
    */
   void drop() {
     dropped = true;
+    try {
+      CircuitBreaker breaker = binding.breaker;
+      stateWhenDropped = breaker.getState();
+      breaker.transitionToDisabledState();
+    } catch (RuntimeException e) {
+      QuietLog.write(logger, Level.FINE, "could not disable a dropped breaker", e);
+    }
+  }
+
+  /**
+   * Its circuit breaker's state without noticing transitions (see {@link #state()}); for a dropped
+   * breaker, the one it was dropped in (its circuit breaker is disabled since).
+   */
+  CircuitBreaker.State stateNow() {
+    CircuitBreaker.State whenDropped = stateWhenDropped;
+    return whenDropped != null ? whenDropped : binding.breaker.getState();
   }
 
   /** Whether {@link #drop()} was called; for tests. */

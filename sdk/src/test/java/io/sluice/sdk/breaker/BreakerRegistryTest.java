@@ -438,10 +438,41 @@ class BreakerRegistryTest {
   }
 
   /**
-   * A breaker dropped with its policy, moved by a call still out on it, tells no one: no log line,
-   * no listener, no transition-log window for the policy that is gone. Before, its opening was
-   * logged as "breaker 'payments' … moved from CLOSED to OPEN" after the policy was removed, woke
-   * the listeners and made the removed policy's window again.
+   * A breaker dropped with its policy (or evicted with its target) while OPEN lets go of
+   * Resilience4j's scheduler, which held it for the rest of its wait (an hour here) in the task
+   * that moves it to HALF_OPEN: memory grew with the breakers opened and dropped, past the cache's
+   * bound.
+   */
+  @Test
+  void aBreakerDroppedWhileOpenIsNoLongerHeldByResilience4jsScheduler() {
+    registry.close();
+    registry = BreakerRegistry.builder(holder).automaticTransitionToHalfOpen(true).build();
+    holder.publish(
+        rules(2, Policies.timed(payments(), Duration.ofSeconds(2), Duration.ofHours(1))));
+    fail(4);
+    assertThat(state()).isEqualTo("OPEN");
+    WeakReference<CircuitBreaker> opened = new WeakReference<>(innerBreaker());
+
+    holder.publish(rules(3));
+
+    assertThat(opened.get()).isNotNull();
+    assertThat(opened.get().getState()).isEqualTo(CircuitBreaker.State.DISABLED);
+    await("the dropped breaker is collected")
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              System.gc();
+              return opened.get() == null;
+            });
+  }
+
+  /**
+   * A breaker dropped with its policy, reached by a call still out on it, tells no one: no log
+   * line, no listener, no transition-log window for the policy that is gone, and counts the outcome
+   * nowhere (it is disabled). Before, its opening was logged as "breaker 'payments' … moved from
+   * CLOSED to OPEN" after the policy was removed, woke the listeners and made the removed policy's
+   * window again.
    */
   @Test
   void aBreakerDroppedWithItsPolicyTellsNoTransitionOfACallStillOut() {
@@ -458,16 +489,16 @@ class BreakerRegistryTest {
     }
 
     assertThat(dropped.binding().breaker.getState())
-        .as("the fourth failure opened it")
-        .isEqualTo(CircuitBreaker.State.OPEN);
+        .as("disabled when dropped: the fourth failure counts nowhere")
+        .isEqualTo(CircuitBreaker.State.DISABLED);
     assertThat(heard).hasValue(0);
     assertThat(registry.transitionLog().policies()).isEmpty();
   }
 
   /**
-   * A breaker whose target the cache evicted, moved by a call still out on it, tells no one either:
-   * a breaker created again for the target is the one the status and metrics list. Before, the
-   * evicted one's opening was logged and heard.
+   * A breaker whose target the cache evicted, reached by a call still out on it, tells no one
+   * either: a breaker created again for the target is the one the status and metrics list. Before,
+   * the evicted one's opening was logged and heard.
    */
   @Test
   void aBreakerEvictedWithItsTargetTellsNoTransitionOfACallStillOut() {
@@ -486,8 +517,8 @@ class BreakerRegistryTest {
     }
 
     assertThat(evicted.binding().breaker.getState())
-        .as("the fourth failure opened it")
-        .isEqualTo(CircuitBreaker.State.OPEN);
+        .as("disabled when evicted: the fourth failure counts nowhere")
+        .isEqualTo(CircuitBreaker.State.DISABLED);
     assertThat(heard).hasValue(0);
     assertThat(call().permitted()).as("a fresh breaker, closed").isTrue();
   }
