@@ -162,6 +162,17 @@ final class ComposeFile {
       return test == null ? null : String.valueOf(test);
     }
 
+    /** The names this service answers to on the {@code default} network beside its own. */
+    List<String> networkAliases() {
+      Object networks = body.get("networks");
+      if (!(networks instanceof Map<?, ?> byName)
+          || !(byName.get("default") instanceof Map<?, ?> network)
+          || !(network.get("aliases") instanceof List<?> aliases)) {
+        return List.of();
+      }
+      return aliases.stream().map(String::valueOf).toList();
+    }
+
     String networkMode() {
       return (String) body.get("network_mode");
     }

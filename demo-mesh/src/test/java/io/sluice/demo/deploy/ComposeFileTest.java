@@ -18,6 +18,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code docker-compose.yml} without Docker: it parses, every image is pinned or built from a
@@ -55,12 +57,16 @@ class ComposeFileTest {
             "etcd",
             "jaeger",
             "control-plane",
+            "gateway-net",
             "gateway",
             "gateway-envoy",
+            "orders-net",
             "orders",
             "orders-envoy",
+            "payments-net",
             "payments",
             "payments-envoy",
+            "inventory-net",
             "inventory",
             "inventory-envoy",
             "loadgen");
@@ -171,9 +177,11 @@ class ComposeFileTest {
   @Test
   void everyAppAndSidecarHasAHealthCheck() {
     for (Service service : compose.services().values()) {
-      if (service.name().equals("loadgen") || service.name().equals("jaeger")) {
+      if (service.name().equals("loadgen")
+          || service.name().equals("jaeger")
+          || service.name().endsWith("-net")) {
         continue; // loadgen is a client; jaeger is only waited for to start (its image has no
-        // shell)
+        // shell); a pod's network owner runs nothing but sleep
       }
       assertThat(service.healthCheck()).as(service.name() + " health check").isNotBlank();
     }
@@ -229,6 +237,28 @@ class ComposeFileTest {
     }
   }
 
+  /**
+   * A pod's network namespace belongs to a container that runs nothing but sleep, and the app and
+   * its sidecar join it: a namespace is made anew when its owner restarts, and those that joined it
+   * do not follow. Owned by the app, an app restarted by Docker's restart policy (not by Compose,
+   * whose {@code depends_on.restart} hears only of its own restarts) left its Envoy in the old one:
+   * no listener behind the published ports, every health check green.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"gateway", "orders", "payments", "inventory"})
+  void eachPodsNetworkBelongsToAContainerThatOnlySleeps(String name) {
+    Service owner = compose.service(name + "-net");
+    assertThat(owner.body().get("entrypoint")).isEqualTo(List.of("sleep", "infinity"));
+    assertThat(owner.body().get("init")).as("sleep stops at a SIGTERM").isEqualTo(true);
+    assertThat(owner.body().get("restart")).isEqualTo("unless-stopped");
+    assertThat(owner.networkAliases())
+        .as("the sidecar answers to the service's name")
+        .contains(name);
+    assertThat(compose.service(name).networkMode()).isEqualTo("service:" + name + "-net");
+    assertThat(compose.service(name + "-envoy").networkMode())
+        .isEqualTo("service:" + name + "-net");
+  }
+
   @Test
   void publishedHostPortsAreUniqueAndOnLoopbackOnly() {
     Map<Integer, String> taken = new HashMap<>();
@@ -246,7 +276,7 @@ class ComposeFileTest {
       }
     }
     assertThat(taken)
-        .containsEntry(8080, "gateway")
+        .containsEntry(8080, "gateway-net")
         .containsEntry(8090, "control-plane")
         .containsEntry(16686, "jaeger");
   }

@@ -39,7 +39,9 @@ class MeshWiringTest {
     Service envoy = compose.service(name + "-envoy");
     Sidecar sidecar = sidecars.get(name);
 
-    assertThat(envoy.networkMode()).isEqualTo("service:" + name);
+    Service pod = compose.service(name + "-net");
+    assertThat(envoy.networkMode()).isEqualTo("service:" + name + "-net");
+    assertThat(app.networkMode()).isEqualTo("service:" + name + "-net");
     assertThat(envoy.volumes())
         .containsExactly("./demo-mesh/envoy/" + name + ".yaml:/etc/envoy/envoy.yaml:ro");
     assertThat(String.join(" ", envoy.command())).contains("-c /etc/envoy/envoy.yaml");
@@ -51,8 +53,8 @@ class MeshWiringTest {
     assertThat(app.healthCheck()).contains("/dev/tcp/127.0.0.1/" + appPort + " ");
 
     int ingress = sidecar.listeners().get("ingress").address().port();
-    assertThat(app.ports())
-        .as(name + " publishes its sidecar's ingress and admin")
+    assertThat(pod.ports())
+        .as(name + "'s pod publishes its sidecar's ingress and admin")
         .extracting(PublishedPort::containerPort)
         .containsExactlyInAnyOrder(ingress, sidecar.adminPort());
     assertThat(envoy.healthCheck()).contains("/dev/tcp/127.0.0.1/" + sidecar.adminPort() + " ");
@@ -94,6 +96,9 @@ class MeshWiringTest {
       assertThat(sidecar.clusters().get(callee))
           .as(name + "'s cluster " + callee + " reaches " + callee + "'s sidecar ingress")
           .containsExactly(new HostPort(callee, calleeIngress.address().port()));
+      assertThat(compose.service(callee + "-net").networkAliases())
+          .as(callee + "'s pod answers to " + callee)
+          .contains(callee);
       assertThat(app.dependsOn()).containsEntry(callee + "-envoy", "service_healthy");
     }
     assertThat(egressByCallee.keySet())
@@ -124,6 +129,7 @@ class MeshWiringTest {
     URI target = URI.create(compose.service("loadgen").flag("target"));
 
     assertThat(target.getHost()).isEqualTo("gateway");
+    assertThat(compose.service("gateway-net").networkAliases()).contains("gateway");
     assertThat(target.getPort())
         .isEqualTo(sidecars.get("gateway").listeners().get("ingress").address().port());
     assertThat(compose.service("loadgen").dependsOn())
