@@ -174,15 +174,28 @@ public final class EtcdClientFactory {
   }
 
   /**
-   * The client-side TLS context for {@code tls}, reading each of its PEM files once: the context is
-   * made of the very content that was checked ({@link EtcdTlsFiles}).
+   * The client-side TLS context for {@code tls}, reading each of its PEM files once each time it is
+   * made: the context is made of the very content that was checked ({@link EtcdTlsFiles}).
    */
   static SslContext sslContext(EtcdTls tls) {
     return sslContext(tls, KEYS);
   }
 
-  /** As {@link #sslContext(EtcdTls)}, each file named where {@code names} says it was set. */
+  /**
+   * As {@link #sslContext(EtcdTls)}, each file named where {@code names} says it was set, and made
+   * again from the files whenever they change ({@link ReloadingSslContext}).
+   */
   static SslContext sslContext(EtcdTls tls, ConfigLookup names) {
+    return ReloadingSslContext.of(tls, files -> fromFiles(files, names));
+  }
+
+  /** A context of {@code tls}'s files as they are now, not made again; for tests. */
+  static SslContext sslContextOnce(EtcdTls tls) {
+    return fromFiles(tls, KEYS);
+  }
+
+  /** A context of {@code tls}'s files as they are now. */
+  private static SslContext fromFiles(EtcdTls tls, ConfigLookup names) {
     EtcdTlsFiles files = EtcdTlsFiles.read(tls, names);
     SslContextBuilder ssl = GrpcSslContexts.forClient();
     List<String> problems = files.applyTo(ssl);

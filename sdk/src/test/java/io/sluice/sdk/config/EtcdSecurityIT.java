@@ -17,7 +17,9 @@ import io.sluice.testing.etcd.EtcdKv;
 import io.sluice.testing.etcd.EtcdServer;
 import io.sluice.testing.etcd.TestCertificates;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -83,6 +85,71 @@ class EtcdSecurityIT {
       await().atMost(AWAIT).until(() -> holder.current().revision() == revision);
       assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.25);
     }
+  }
+
+  /**
+   * Certificates rotated in place (a Kubernetes secret renewed by cert-manager): etcd restarted
+   * with a new CA and server certificate, the client's files replaced with ones the new CA issued.
+   * The client made before reconnects with the new files, and a rule written after is applied.
+   * Before, its TLS context held the files' first content for the life of the client: every
+   * reconnection failed its handshake, and the agent ran without etcd until a restart.
+   */
+  @Test
+  void aClientReconnectsWithItsRotatedCertificates(@TempDir Path dir) throws Exception {
+    TestCertificates before = TestCertificates.issue(dir.resolve("before"));
+    TestCertificates after = TestCertificates.issue(dir.resolve("after"));
+    Path server = Files.createDirectories(dir.resolve("server"));
+    Path mounted = Files.createDirectories(dir.resolve("client"));
+    TestCertificates serverFiles =
+        new TestCertificates(
+            server.resolve("ca.pem"),
+            server.resolve("server.pem"),
+            server.resolve("server.key"),
+            before.clientCert(),
+            before.clientKey(),
+            before.otherCaCert());
+    rotate(before, serverFiles, mounted);
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
+    try (EtcdServer etcd = EtcdServer.fromPath().withClientTls(serverFiles)) {
+      etcd.start();
+      SluiceConfig config =
+          config(
+              "sluice.etcd.endpoints", etcd.tlsEndpoint(),
+              "sluice.etcd.tls.ca-file", mounted.resolve("ca.pem").toString(),
+              "sluice.etcd.tls.cert-file", mounted.resolve("tls.crt").toString(),
+              "sluice.etcd.tls.key-file", mounted.resolve("tls.key").toString());
+      try (Client client = EtcdClientFactory.create(config);
+          EtcdRuleSource source = EtcdRuleSource.builder(client, holder, "orders").build()) {
+        source.start();
+        long first = etcd.put(KEYS.rules("orders"), document("orders", 0.25));
+        await().atMost(AWAIT).until(() -> holder.current().revision() == first);
+
+        etcd.stop();
+        rotate(after, serverFiles, mounted);
+        etcd.start();
+        long second = etcd.put(KEYS.rules("orders"), document("orders", 0.75));
+
+        await("the rule written after the rotation")
+            .atMost(AWAIT)
+            .until(() -> holder.current().revision() == second);
+        assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.75);
+      }
+    }
+  }
+
+  /**
+   * Copies the CA, the server's certificate and key of {@code issued} over {@code server}'s files,
+   * and the CA, the client's certificate and key over the client's mounted ones.
+   */
+  private static void rotate(TestCertificates issued, TestCertificates server, Path mounted)
+      throws Exception {
+    Files.copy(issued.caCert(), server.caCert(), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(issued.serverCert(), server.serverCert(), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(issued.serverKey(), server.serverKey(), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(issued.caCert(), mounted.resolve("ca.pem"), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(
+        issued.clientCert(), mounted.resolve("tls.crt"), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(issued.clientKey(), mounted.resolve("tls.key"), StandardCopyOption.REPLACE_EXISTING);
   }
 
   @Test
