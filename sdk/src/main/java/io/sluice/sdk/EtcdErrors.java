@@ -39,8 +39,16 @@ public final class EtcdErrors {
    * before jetcd logs in again for the next call.
    */
   public static boolean isTokenRefused(Throwable error) {
-    return EtcdRefusal.refusedAccess(error)
-        || Causes.anyMessageContains(error, "invalid auth token", "invalid auth revision");
+    return EtcdRefusal.refusedAccess(error) || isTokenStale(error);
+  }
+
+  /**
+   * Whether etcd refused the call's token as one it no longer takes ({@code invalid auth token}: it
+   * expired, or an etcd restart forgot it; {@code invalid auth revision}: the users or roles
+   * changed since it was issued), which a new login answers, as opposed to refusing the user.
+   */
+  public static boolean isTokenStale(Throwable error) {
+    return Causes.anyMessageContains(error, "invalid auth token", "invalid auth revision");
   }
 
   /** Whether the innermost cause is a call's timeout ({@link TimeoutException}). */

@@ -143,18 +143,21 @@ public final class EtcdFailureLog {
   }
 
   /**
-   * Whether {@code error} refuses a token etcd no longer takes, after a stream that was up was cut
-   * ({@code afterCut}, or such a refusal before it in this stretch): etcd restarted (its simple
-   * tokens live in memory) or the token expired while the stream was up, and jetcd logs in again
-   * for a later call. Said at FINE, for the client to try again: said as a failure, every agent
-   * would be told that etcd is unreachable, or to check credentials that are right. A few in a row
-   * (on a loaded machine the call after the refusal may still carry the old token); past {@link
-   * #QUIET_STALE_TOKENS}, or without a cut before, a refusal is for {@link #failed}.
+   * Whether {@code error} refuses a token etcd no longer takes: one etcd calls invalid ({@link
+   * EtcdErrors#isTokenStale}: a token that expired between two calls, or while a stream was up), or
+   * any refusal of access after a stream that was up was cut ({@code afterCut}, or such a refusal
+   * before it in this stretch; etcd restarted, and its simple tokens lived in memory). jetcd logs
+   * in again for a later call. Said at FINE, for the client to try again: said as a failure, every
+   * agent would be told that etcd is unreachable, or to check credentials that are right. A few in
+   * a row (on a loaded machine the call after the refusal may still carry the old token); past
+   * {@link #QUIET_STALE_TOKENS}, or a refusal of access without a cut before, a refusal is for
+   * {@link #failed}.
    */
   public boolean staleToken(Throwable error, boolean afterCut) {
-    if ((!afterCut && staleTokens == 0)
-        || staleTokens >= QUIET_STALE_TOKENS
-        || !EtcdErrors.isTokenRefused(error)) {
+    boolean stale =
+        EtcdErrors.isTokenStale(error)
+            || (afterCut || staleTokens > 0) && EtcdErrors.isTokenRefused(error);
+    if (!stale || staleTokens >= QUIET_STALE_TOKENS) {
       return false;
     }
     staleTokens++;

@@ -79,6 +79,32 @@ class EtcdFailureLogTest {
     }
   }
 
+  /**
+   * A token that expired between two calls (a JSON web token's time is up between the read and the
+   * watch on a busy machine) is refused as invalid without any cut before: said at FINE, a few in a
+   * row, as after a cut. A refusal of the user is no stale token without a cut: warned of at once.
+   */
+  @Test
+  void aTokenEtcdCallsInvalidIsStaleWithoutACutBeforeButARefusalOfTheUserIsNot() {
+    Throwable invalid =
+        new ExecutionException(
+            Status.UNAUTHENTICATED
+                .withDescription("etcdserver: invalid auth token")
+                .asRuntimeException());
+    log.answered();
+    try (LogCapture lines = LogCapture.of(EtcdFailureLogTest.class, Level.FINE)) {
+      assertThat(log.staleToken(REFUSAL, false)).as("a refusal of the user, no cut").isFalse();
+      for (int i = 0; i < 3; i++) {
+        assertThat(log.staleToken(invalid, false)).as("invalid token %d", i).isTrue();
+      }
+      assertThat(log.staleToken(invalid, false)).as("past the few in a row").isFalse();
+      assertThat(lines.warnings()).isEmpty();
+      assertThat(said(lines))
+          .hasSize(3)
+          .allMatch(line -> line.startsWith("FINE etcd refused the token of the rules of orders"));
+    }
+  }
+
   @Test
   void warnsOfAnOutageOnceAStretchAndAnewAfterARecovery() {
     log.answered();
