@@ -74,15 +74,20 @@ public record CallTarget(String host, int port, String path) {
             : literal;
       }
     }
-    return withoutFinalDot(h).toLowerCase(Locale.ROOT);
+    // a colon in no IPv6 literal: no host name either, kept as it is
+    return (h.indexOf(':') < 0 ? withoutFinalDot(h) : h).toLowerCase(Locale.ROOT);
   }
 
   private static final String IPV4_MAPPED = "::ffff:";
 
-  /** A host name without the final dot of its fully qualified spelling, if it has one. */
+  /**
+   * A host name without the final dot of its fully qualified spelling, if it has one; a name ending
+   * in two dots (no host) stays as it is, so that the canonical spelling is its own.
+   */
   private static String withoutFinalDot(String name) {
-    return name.length() > 1 && name.charAt(name.length() - 1) == '.'
-        ? name.substring(0, name.length() - 1)
+    int last = name.length() - 1;
+    return last > 0 && name.charAt(last) == '.' && name.charAt(last - 1) != '.'
+        ? name.substring(0, last)
         : name;
   }
 
@@ -106,7 +111,8 @@ public record CallTarget(String host, int port, String path) {
    * @throws IllegalArgumentException when {@code pattern} is no valid glob
    */
   public static Glob hostGlob(String pattern) {
-    String p = unbracketed(pattern);
+    // brackets hold an IPv6 address, and nothing else: "[*]" is no glob for every host
+    String p = pattern.indexOf(':') >= 0 ? unbracketed(pattern) : pattern;
     if (p.indexOf('*') >= 0) {
       int zone = p.indexOf('%');
       if (zone >= 0 && namesAnIpv6Address(p.substring(0, zone))) {
@@ -176,7 +182,8 @@ public record CallTarget(String host, int port, String path) {
             + "' is in none; a call's host never holds its port: write the port in \"port\"";
       }
     }
-    if (address.startsWith(IPV4_MAPPED) && address.indexOf('.') > 0) {
+    // with a zone, an IPv4-mapped address keeps its IPv6 spelling (canonicalHost)
+    if (zone < 0 && address.startsWith(IPV4_MAPPED) && address.indexOf('.') > 0) {
       return "is an IPv4-mapped IPv6 address, and calls to one are matched by the IPv4 address it"
           + " maps: write "
           + DocumentReader.quote(address.substring(IPV4_MAPPED.length()))

@@ -178,6 +178,7 @@ class CallTargetTest {
     assertThat(glob.matches(CallTarget.canonicalHost("[fd00::5]"))).isTrue();
     assertThat(glob.matches(CallTarget.canonicalHost("fe80::1"))).isFalse();
     assertThat(CallTarget.hostGlob("[fe80::*%eth0]").matches("fe80::1%eth0")).isTrue();
+    assertThat(CallTarget.hostGlob("[*]").matches("payments")).as("no IPv6 glob").isFalse();
   }
 
   /**
@@ -190,6 +191,10 @@ class CallTargetTest {
         .isEqualTo(of("http://payments.default.svc.cluster.local:8080/pay"));
     assertThat(CallTarget.canonicalHost("payments.")).isEqualTo("payments");
     assertThat(CallTarget.canonicalHost(".")).isEqualTo(".");
+    for (String spelling : List.of("a..", "0:0::1.", "payments.", "[::1]", "Fe80::1%ETH0")) {
+      String canonical = CallTarget.canonicalHost(spelling);
+      assertThat(CallTarget.canonicalHost(canonical)).as(spelling).isEqualTo(canonical);
+    }
     String host = CallTarget.canonicalHost("payments.default.svc.cluster.local.");
     for (String pattern :
         List.of(
@@ -219,7 +224,16 @@ class CallTargetTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"fd00::*", "[fd00::*]", "*:8080", "fe80::*%ETH0", "::ffff:*", "*.local."})
+  @ValueSource(
+      strings = {
+        "fd00::*",
+        "[fd00::*]",
+        "*:8080",
+        "fe80::*%ETH0",
+        "::ffff:*",
+        "*.local.",
+        "::ffff:10.0.0.*%eth0"
+      })
   void acceptsIpv6GlobsThatCanMatch(String glob) {
     assertThat(CallTarget.hostProblem(glob)).isNull();
   }

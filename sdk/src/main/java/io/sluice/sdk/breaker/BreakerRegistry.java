@@ -84,6 +84,14 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
   private final BreakerTelemetry telemetry;
   private final Cache<String, HostTargets> targets;
   private final Map<String, ManagedBreaker> ruleBreakers = new ConcurrentHashMap<>();
+
+  /**
+   * Held by {@link #onRules} while it puts a state in place and goes through {@link #ruleBreakers},
+   * and by a call that finds the policy of the rule-scoped breaker it put there gone (see {@link
+   * #ruleBreaker}).
+   */
+  private final Object ruleBreakersLock = new Object();
+
   private final Consumer<ActiveRules> listener = this::onRules;
 
   /** The current state as last refreshed, for {@link Target#add}; one object, made once. */
@@ -528,19 +536,22 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
 
   /** Applies a new snapshot to every live breaker, off the request path. */
   private void onRules(ActiveRules rules) {
-    RegistryState s = refresh();
-    telemetry.transitionLog.retainOnly(s.policyNames());
-    for (Map.Entry<String, ManagedBreaker> e : ruleBreakers.entrySet()) {
-      PolicyState policy = s.byName(e.getKey());
-      if (policy == null || !policy.ruleScoped) {
-        if (ruleBreakers.remove(e.getKey(), e.getValue())) {
-          e.getValue().drop();
+    RegistryState s;
+    synchronized (ruleBreakersLock) {
+      s = refresh();
+      for (Map.Entry<String, ManagedBreaker> e : ruleBreakers.entrySet()) {
+        PolicyState policy = s.byName(e.getKey());
+        if (policy == null || !policy.ruleScoped) {
+          if (ruleBreakers.remove(e.getKey(), e.getValue())) {
+            e.getValue().drop();
+          }
+        } else {
+          e.getValue().retune(policy);
+          policy.ruleBreaker = e.getValue();
         }
-      } else {
-        e.getValue().retune(policy);
-        policy.ruleBreaker = e.getValue();
       }
     }
+    telemetry.transitionLog.retainOnly(s.policyNames());
     for (HostTargets host : targets.asMap().values()) {
       for (Target t : host.targets) {
         t.retune(s);
@@ -575,9 +586,12 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
    * older snapshot may create it after {@link #onRules} applied a newer one in which the policy is
    * gone or target-scoped, and a breaker kept then would be listed under the policy's name until
    * the next snapshot (and taken up again by a later change back to rule scope). Instead it guards
-   * that one call and is kept nowhere, as {@link Target#add} does for target breakers. The check
-   * reads the state after the breaker is in the map, and {@code onRules} reads the map after the
-   * state is in place, so one of them sees the other's write.
+   * that one call and is kept nowhere (dropped, so it lets the call through), as {@link Target#add}
+   * does for target breakers. The check reads the state after the breaker is in the map, and {@code
+   * onRules} reads the map after the state is in place, so one of them sees the other's write; a
+   * check that finds the policy gone looks again, and drops the breaker, under the lock {@code
+   * onRules} holds while it puts a state in place and goes through the map: a newer state that has
+   * the policy rule-scoped again, applied in between, may have taken the breaker up already.
    */
   private ManagedBreaker ruleBreaker(PolicyState policy) {
     ManagedBreaker b = policy.ruleBreaker;
@@ -587,9 +601,16 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
               policy.name, name -> new ManagedBreaker(policy, name, clock, telemetry));
       PolicyState current = state.byName(policy.name);
       if (current == null || !current.ruleScoped) {
-        ruleBreakers.remove(policy.name, b);
-        b.drop();
-        return b;
+        synchronized (ruleBreakersLock) {
+          current = state.byName(policy.name);
+          if (current == null || !current.ruleScoped) {
+            // not in the map any more: whoever removed it dropped it
+            if (ruleBreakers.remove(policy.name, b)) {
+              b.drop();
+            }
+            return b;
+          }
+        }
       }
       // put in the map after onRules retuned the ones there: runs the policy in force, not the
       // one this call matched (a no-op when they are the same)
@@ -859,15 +880,14 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
 
   /**
    * Runs {@code listener} after every state transition any breaker the registry keeps makes (or, in
-   * shadow mode, would make; a breaker dropped with its policy or evicted with its target tells
-   * none, even when a call still out on it moves it), on the thread that noticed it — usually a
-   * request thread, so the listener must be quick and must not block; an exception from it is
-   * logged once and otherwise ignored. It runs outside the breaker's lock, in the order of that
-   * breaker's transitions: a transition noticed while an earlier one of the same breaker is still
-   * being told (a slow listener or log handler) is told after it, by that thread, so the thread
-   * that noticed it goes on at once. Meant for {@link
-   * io.sluice.sdk.status.StatusReporter#requestUpdate()}, so the agent status shows a breaker that
-   * opened within its debounce instead of at the next refresh.
+   * shadow mode, would make; a breaker dropped with its policy or evicted with its target makes
+   * none: it is disabled), on the thread that noticed it — usually a request thread, so the
+   * listener must be quick and must not block; an exception from it is logged once and otherwise
+   * ignored. It runs outside the breaker's lock, in the order of that breaker's transitions: a
+   * transition noticed while an earlier one of the same breaker is still being told (a slow
+   * listener or log handler) is told after it, by that thread, so the thread that noticed it goes
+   * on at once. Meant for {@link io.sluice.sdk.status.StatusReporter#requestUpdate()}, so the agent
+   * status shows a breaker that opened within its debounce instead of at the next refresh.
    */
   public void addTransitionListener(Runnable listener) {
     telemetry.addTransitionListener(Objects.requireNonNull(listener, "listener"));

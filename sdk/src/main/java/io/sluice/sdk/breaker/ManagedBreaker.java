@@ -183,9 +183,15 @@ final class ManagedBreaker {
    * counts no outcome of the calls still out on it. Left OPEN, it stayed held by the task
    * Resilience4j's JVM-wide scheduler keeps for its move to HALF_OPEN, for the rest of its wait: a
    * policy on many hosts with a long wait kept every opened and evicted breaker, past the target
-   * cache's bound. Disabling cancels that task, which lets go of the breaker.
+   * cache's bound. Disabling cancels that task, which lets go of the breaker. Under this breaker's
+   * lock, as {@link #rebind} is, which leaves a dropped breaker bound as it is: a call that matched
+   * a newer policy would otherwise bind a fresh circuit breaker (an OPEN one held by the scheduler
+   * again) to a breaker no one keeps.
    */
-  void drop() {
+  synchronized void drop() {
+    if (dropped) {
+      return;
+    }
     dropped = true;
     try {
       CircuitBreaker breaker = binding.breaker;
@@ -236,7 +242,7 @@ final class ManagedBreaker {
    */
   synchronized Binding rebind(PolicyState policy) {
     Binding old = binding;
-    if (old.policy == policy || policy.generation < old.policy.generation) {
+    if (dropped || old.policy == policy || policy.generation < old.policy.generation) {
       return old;
     }
     if (old.policy.settings.equals(policy.settings)) {

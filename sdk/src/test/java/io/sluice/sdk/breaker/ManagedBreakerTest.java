@@ -54,6 +54,29 @@ class ManagedBreakerTest {
   }
 
   /**
+   * A dropped breaker stays as it was dropped: a call still holding it, with a newer version of its
+   * policy, binds no fresh circuit breaker to it (an OPEN one would be held by Resilience4j's
+   * scheduler for its wait again, for a breaker no one keeps), and a second drop keeps the state of
+   * the first.
+   */
+  @Test
+  void aDroppedBreakerStaysDisabledWhenACallBringsANewerPolicy() {
+    ManagedBreaker breaker = payments();
+    breaker.binding().breaker.transitionToOpenState();
+    breaker.drop();
+    ManagedBreaker.Binding dropped = breaker.binding();
+    PolicyState newer =
+        state(Policies.timed(Policies.payments(), Duration.ofSeconds(2), Duration.ofSeconds(30)));
+
+    assertThat(breaker.bindingFor(newer)).isSameAs(dropped);
+    assertThat(dropped.breaker.getState()).isEqualTo(CircuitBreaker.State.DISABLED);
+    breaker.drop();
+    assertThat(breaker.stateNow())
+        .as("the state it was dropped in")
+        .isEqualTo(CircuitBreaker.State.OPEN);
+  }
+
+  /**
    * An old breaker that opens as a retune begins (another thread's failure) is carried over open
    * for the new wait counted from when the retune saw it open. Before, the retune noticed the old
    * breaker's state, then read it again: an opening in between was carried with the wait counted
