@@ -65,6 +65,8 @@ final class DocumentReader {
    */
   static boolean showsAsNothing(int codePoint) {
     return Character.getType(codePoint) == Character.FORMAT
+        || codePoint == 0x0890 // ARABIC POUND MARK ABOVE and PIASTRE MARK ABOVE: format characters
+        || codePoint == 0x0891 // since Unicode 14, which Java 17 does not know (the schema does)
         || !NOT_WHITESPACE.matcher(Character.toString(codePoint)).matches();
   }
 
@@ -503,7 +505,7 @@ final class DocumentReader {
       } else {
         error(
             p + "[" + i + "]",
-            quote(text == null ? code.toString() : text)
+            quote(text != null ? text : code.isNumber() ? code.asText() : code.toString())
                 + " is not a status code: write NNN (503), Nxx (5xx) or NNN-NNN (500-504)"
                 + " with statuses from 100 to 599");
       }
@@ -826,7 +828,11 @@ final class DocumentReader {
     if (d == null) {
       error(
           path + "." + field,
-          quote(value.isTextual() ? value.textValue() : value.toString())
+          // asText: a number past a double's range (1e400) is Infinity, not the string "Infinity"
+          quote(
+                  value.isTextual()
+                      ? value.textValue()
+                      : value.isNumber() ? value.asText() : value.toString())
               + " is not a duration: write a whole number (no leading zero; at most 12 digits"
               + " of ms, 9 of s, 8 of m, 6 of h) and ms, s, m or h, e.g. 250ms, 10s, 1m, 1h");
       return fallback;

@@ -333,6 +333,10 @@ class RuleSchemaTest {
       }
     }
     assertThat(disagreements).isEmpty();
+    // two format characters this Java does not know yet, which the schema lists: refused alike
+    assertThat(DocumentReader.showsAsNothing(0x0890)).isTrue();
+    assertThat(visible.matcher("\u0891").find()).isFalse();
+    assertThat(DocumentReader.showsAsNothing(0x0891)).isTrue();
     // and the reader's check of every read still knows whitespace alone
     assertThat(DocumentReader.NOT_WHITESPACE.matcher("\u200b").matches()).isTrue();
     assertThat(DocumentReader.NOT_WHITESPACE.matcher("\u3000").matches()).isFalse();

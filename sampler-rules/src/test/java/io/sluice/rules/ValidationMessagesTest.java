@@ -172,6 +172,10 @@ class ValidationMessagesTest {
             "$.sampling.rules[0].match.attributes['']: an attribute key may not be empty"),
         // status codes
         c(
+            "status as a number past a double's range",
+            breaker("\"name\": \"b\", \"failureStatusCodes\": [1e400]"),
+            "$.breakers[0].failureStatusCodes[0]: 'Infinity'" + NOT_A_STATUS),
+        c(
             "status 600",
             breaker("\"name\": \"b\", \"failureStatusCodes\": [\"600\"]"),
             "$.breakers[0].failureStatusCodes[0]: '600'" + NOT_A_STATUS),
@@ -286,6 +290,10 @@ class ValidationMessagesTest {
             "{\"schemaVersion\": 1, \"service\": \"unknown_service:java\"}",
             "$.service: 'unknown_service:java'" + NOT_A_SERVICE),
         // durations
+        c(
+            "duration as a number past a double's range",
+            breaker("\"name\": \"b\", \"slowCallDuration\": 1e400"),
+            "$.breakers[0].slowCallDuration: 'Infinity'" + NOT_A_DURATION),
         c(
             "duration without unit",
             breaker("\"name\": \"b\", \"waitInOpenState\": \"10\""),
