@@ -530,9 +530,10 @@ export class ServicePage {
    * What the agents are judged against: whether the last rollout read is of the current revision
    * (`fresh`: its counts are of every agent's status now), and the revision to judge them by: its
    * own when fresh (it knows the effective revision: _default's, when the service has no document
-   * of its own), else the current document's; `known` false when there is neither (the rules and
-   * the rollout could not be read, etcd away, while the agents come from the control plane's
-   * memory): every agent counted as applied against no revision would show a complete rollout.
+   * of its own), else the current document's; `known` false when there is neither (the rollout
+   * could not be read, etcd away, while the agents come from the control plane's memory, and the
+   * rules were not read either, or are no document of the service's own): every agent counted as
+   * applied against no revision would show a complete rollout.
    */
   judgement() {
     // A rollout fetched for an earlier revision must not count agents as on the new one (right
@@ -543,7 +544,9 @@ export class ServicePage {
     const revision = fresh && typeof this.rollout.revision === 'number'
       ? this.rollout.revision
       : currentRevision;
-    return { fresh, revision, known: fresh || this.current != null };
+    // without a revision of its own (no document, or a name that can have none: its 404 reads no
+    // etcd), only a rollout tells which revision its agents run
+    return { fresh, revision, known: fresh || currentRevision != null };
   }
 
   /**

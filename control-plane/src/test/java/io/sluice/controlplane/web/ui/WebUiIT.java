@@ -7670,6 +7670,9 @@ class WebUiIT {
     // an agent one revision behind, which the control plane lists from its memory meanwhile
     String behind = "/sluice/v1/agents/" + service + "/behind-in-outage";
     etcd.server().put(behind, statusOf(service, "behind-in-outage", revision - 1));
+    // and one of a service whose name can have no document of its own (it runs _default)
+    String defaultOnly = "/sluice/v1/agents/" + DEFAULT_ONLY_IN_OUTAGE + "/on-default";
+    etcd.server().put(defaultOnly, statusOf(DEFAULT_ONLY_IN_OUTAGE, "on-default", revision));
     try {
       withHealthCheckedEverySecond(
           () -> openAfresh(WRITER_TOKEN, "/service/" + service + "/agents"));
@@ -7679,6 +7682,7 @@ class WebUiIT {
       outageMarksThePageStale(service);
     } finally {
       etcd.server().delete(behind);
+      etcd.server().delete(defaultOnly);
     }
     // the next test gets a page that checks its health as usual (a failed test's page is
     // reloaded by DirtyPageReset)
@@ -8049,6 +8053,9 @@ class WebUiIT {
     assertThat(judged).isEqualTo("rules file|rules file|ahead|behind|behind");
   }
 
+  /** A service name with a space: it can have no rule document of its own, and runs _default. */
+  private static final String DEFAULT_ONLY_IN_OUTAGE = "web shop";
+
   private void outageMarksThePageStale(String service) {
     awaitText(By.id("live"), "Live");
     etcd.server().stop();
@@ -8072,6 +8079,17 @@ class WebUiIT {
           "unknown");
       assertThat(browser.findElement(By.cssSelector(".service-head [data-test=rollout]")).getText())
           .isEqualTo("—");
+      // nor for a service that can have no document of its own, whose rules answer 404 without
+      // reading etcd: its agents were each "applied" against no revision, the rollout complete
+      browser.get(baseUrl() + "/#/");
+      browser.get(
+          baseUrl() + "/#/service/" + DEFAULT_ONLY_IN_OUTAGE.replace(" ", "%20") + "/agents");
+      awaitText(
+          By.cssSelector("tr[data-instance='on-default'] [data-test=agent-status]"), "unknown");
+      assertThat(browser.findElement(By.cssSelector(".service-head [data-test=rollout]")).getText())
+          .isEqualTo("—");
+      browser.get(baseUrl() + "/#/");
+      browser.get(baseUrl() + "/#/service/" + service + "/rules");
       click(By.id("tab-rules"));
     } finally {
       etcd.server().start();
