@@ -176,7 +176,7 @@ public record CallTarget(String host, int port, String path) {
     String address = (zone >= 0 ? glob.substring(0, zone) : glob).toLowerCase(Locale.ROOT);
     for (int i = 0; i < address.length(); i++) {
       char c = address.charAt(i);
-      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c == ':' || c == '.' || c == '*')) {
+      if (!(hex(c) || c == ':' || c == '.' || c == '*')) {
         return "holds a colon, so it can match only an IPv6 address, and '"
             + c
             + "' is in none; a call's host never holds its port: write the port in \"port\"";

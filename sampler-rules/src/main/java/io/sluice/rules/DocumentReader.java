@@ -505,7 +505,7 @@ final class DocumentReader {
       } else {
         error(
             p + "[" + i + "]",
-            quote(text != null ? text : code.isNumber() ? code.asText() : code.toString())
+            quote(text != null ? text : written(code))
                 + " is not a status code: write NNN (503), Nxx (5xx) or NNN-NNN (500-504)"
                 + " with statuses from 100 to 599");
       }
@@ -828,11 +828,7 @@ final class DocumentReader {
     if (d == null) {
       error(
           path + "." + field,
-          // asText: a number past a double's range (1e400) is Infinity, not the string "Infinity"
-          quote(
-                  value.isTextual()
-                      ? value.textValue()
-                      : value.isNumber() ? value.asText() : value.toString())
+          quote(value.isTextual() ? value.textValue() : written(value))
               + " is not a duration: write a whole number (no leading zero; at most 12 digits"
               + " of ms, 9 of s, 8 of m, 6 of h) and ms, s, m or h, e.g. 250ms, 10s, 1m, 1h");
       return fallback;
@@ -973,6 +969,14 @@ final class DocumentReader {
    * writes it, a number as its JSON text, both cut short and escaped as {@link #quote} does, and
    * the kind of anything else (an object or a list, which may be large and hold any text).
    */
+  /**
+   * A value that is not text as JSON writes it, but a number as its text: one past a double's range
+   * (1e400) is Infinity, not the string "Infinity" that was not written.
+   */
+  private static String written(JsonNode value) {
+    return value.isNumber() ? value.asText() : value.toString();
+  }
+
   private static String shown(JsonNode value) {
     if (value.isTextual()) {
       return OneLineText.escape(TextNode.valueOf(cut(value.textValue())).toString());

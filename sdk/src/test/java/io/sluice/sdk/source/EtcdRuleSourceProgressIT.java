@@ -3,6 +3,7 @@ package io.sluice.sdk.source;
 import static io.sluice.sdk.source.EtcdRuleSources.AWAIT;
 import static io.sluice.sdk.source.EtcdRuleSources.awaitApplied;
 import static io.sluice.sdk.source.EtcdRuleSources.holder;
+import static io.sluice.sdk.source.EtcdRuleSources.retryingQuickly;
 import static io.sluice.sdk.source.TestDocuments.document;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -42,10 +43,7 @@ class EtcdRuleSourceProgressIT {
                       .addEtcdEndpoint(proxy.endpoint())
                       .serviceName(service)
                       .build());
-          EtcdRuleSource source =
-              EtcdRuleSource.builder(client, holder, service)
-                  .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500))
-                  .build();
+          EtcdRuleSource source = retryingQuickly(client, holder, service).build();
           LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
         source.start();
         long first = etcd.put(keys.rules(service), document(service, 0.3));

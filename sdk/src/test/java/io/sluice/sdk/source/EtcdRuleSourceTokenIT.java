@@ -3,6 +3,7 @@ package io.sluice.sdk.source;
 import static io.sluice.sdk.source.EtcdRuleSources.AWAIT;
 import static io.sluice.sdk.source.EtcdRuleSources.awaitApplied;
 import static io.sluice.sdk.source.EtcdRuleSources.holder;
+import static io.sluice.sdk.source.EtcdRuleSources.retryingQuickly;
 import static io.sluice.sdk.source.TestDocuments.document;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -47,10 +48,7 @@ class EtcdRuleSourceTokenIT {
                       .serviceName(service)
                       .etcdCredentials("orders-agent", "agent-secret")
                       .build());
-          EtcdRuleSource source =
-              EtcdRuleSource.builder(client, holder, service)
-                  .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500))
-                  .build()) {
+          EtcdRuleSource source = retryingQuickly(client, holder, service).build()) {
         source.start();
         long first = root.put(keys.rules(service), document(service, 0.5));
         awaitApplied(holder, first);

@@ -55,7 +55,13 @@ final class EtcdRuleSources implements AfterEachCallback {
 
   /** A source that retries every 100 to 500 ms while etcd is away. */
   EtcdRuleSource.Builder retryingQuickly(ActiveRulesHolder holder, String service) {
-    return EtcdRuleSource.builder(client(), holder, service)
+    return retryingQuickly(client(), holder, service);
+  }
+
+  /** As {@link #retryingQuickly(ActiveRulesHolder, String)}, through {@code client}. */
+  static EtcdRuleSource.Builder retryingQuickly(
+      Client client, ActiveRulesHolder holder, String service) {
+    return EtcdRuleSource.builder(client, holder, service)
         .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500));
   }
 
