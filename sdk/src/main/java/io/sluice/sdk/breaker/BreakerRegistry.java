@@ -46,7 +46,9 @@ import java.util.logging.Logger;
  * <ul>
  *   <li><b>Bounded memory.</b> Targets (with their breakers and traffic statistics) live in a
  *       Caffeine cache bounded by {@link Builder#maxTargets} and expiring after {@link
- *       Builder#idleExpiry} without calls. An evicted breaker's state is forgotten.
+ *       Builder#idleExpiry} without calls. An evicted breaker's state is forgotten, and so is a
+ *       busy target's breaker that no call got for that long (its policy no longer matches the
+ *       calls made to it).
  *   <li><b>Retune without losing state.</b> On a new snapshot an unchanged policy keeps its
  *       breakers untouched; a changed policy's breakers get a new Resilience4j breaker that starts
  *       in the old one's state (an OPEN breaker stays OPEN until it opened plus the policy's wait;
@@ -248,7 +250,9 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       }
       ManagedBreaker breaker = policy.ruleScoped ? ruleBreaker(policy) : target.breaker(policy);
       if (breaker == null) {
-        breaker = addBreaker(target, policy);
+        breaker = addBreaker(target, policy, now);
+      } else if (now - breaker.usedNanos > TOUCH_NANOS) {
+        breaker.usedNanos = now;
       }
       ManagedBreaker.Binding binding = breaker.bindingFor(policy);
       CircuitBreaker cb = binding.breaker;
@@ -563,9 +567,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     long usedSince = nanoTime.getAsLong() - TimeUnit.MINUTES.toNanos(1);
     for (Map.Entry<String, HostTargets> e : targets.asMap().entrySet()) {
       if (e.getValue().toWeighAgain(usedSince)) {
-        targets
-            .asMap()
-            .computeIfPresent(e.getKey(), (host, value) -> new HostTargets(value.targets));
+        weighAgain(e.getKey());
       }
     }
   }
@@ -574,10 +576,26 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
    * Creates the target's breaker for {@code policy}, and has the cache weigh the target's host
    * again: a breaker's windows can weigh far more than the target itself.
    */
-  private ManagedBreaker addBreaker(Target target, PolicyState policy) {
-    ManagedBreaker breaker = target.add(policy, clock, telemetry, states);
-    targets.asMap().computeIfPresent(target.host, (host, value) -> new HostTargets(value.targets));
+  private ManagedBreaker addBreaker(Target target, PolicyState policy, long now) {
+    ManagedBreaker breaker = target.add(policy, now, clock, telemetry, states);
+    weighAgain(target.host);
     return breaker;
+  }
+
+  /** Has the cache weigh {@code host} again, its targets' breakers having changed. */
+  private void weighAgain(String host) {
+    targets.asMap().computeIfPresent(host, (k, value) -> new HostTargets(value.targets));
+  }
+
+  /**
+   * Forgets the breakers of {@code target} that no call got for longer than the idle expiry (see
+   * {@link Target#forgetIdleBreakers}), and has the cache weigh its host again. Runs at most once a
+   * second per busy target with such a breaker, off the steady state.
+   */
+  private void forgetIdleBreakers(Target target, long now) {
+    if (target.forgetIdleBreakers(now, idleNanos)) {
+      weighAgain(target.host);
+    }
   }
 
   /**
@@ -650,6 +668,9 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
         if (targets.getIfPresent(host) != null) {
           if (h.targets.length > 1 && h.anyIdle(now, idleNanos)) {
             forgetIdlePorts(host, now);
+          }
+          if (t.anyIdleBreaker(now, idleNanos)) {
+            forgetIdleBreakers(t, now);
           }
           return t;
         }
@@ -959,7 +980,9 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
      * How long a target without calls is kept (with its breakers); default 10 minutes. It is kept
      * at least that long after its latest call, and at most a second longer (the cache hears of a
      * target's calls at most once a second); a port of a host whose other ports are still called is
-     * forgotten at the first call to one of them after that.
+     * forgotten at the first call to one of them after that, and a target's breaker that no call
+     * got for that long (its policy's method or path no longer matches) at the next call to the
+     * target.
      */
     public Builder idleExpiry(Duration idleExpiry) {
       Objects.requireNonNull(idleExpiry, "idleExpiry");

@@ -124,6 +124,15 @@ final class ManagedBreaker {
   /** The state its circuit breaker was in when {@link #drop()} disabled it; null before. */
   private volatile CircuitBreaker.State stateWhenDropped;
 
+  /**
+   * When a call last matched its policy and got this breaker, as of the registry's clock; renewed
+   * at most once a second (see {@code BreakerRegistry#start}). A target's breaker that no call gets
+   * any more (its policy's method or path no longer covers the target's calls) is forgotten once
+   * this is older than the idle expiry, as an idle target is (see {@link
+   * Target#forgetIdleBreakers}).
+   */
+  volatile long usedNanos;
+
   /** Transitions noticed and not told yet, oldest first; null when none. Guarded by this. */
   private Untold firstUntold;
 

@@ -104,6 +104,7 @@ final class Target {
    */
   synchronized ManagedBreaker add(
       PolicyState policy,
+      long nowNanos,
       Clock clock,
       BreakerTelemetry telemetry,
       Supplier<RegistryState> current) {
@@ -112,6 +113,7 @@ final class Target {
       return existing;
     }
     ManagedBreaker created = new ManagedBreaker(policy, key, clock, telemetry);
+    created.usedNanos = nowNanos;
     // read under the lock retune takes: a retune to a newer snapshot happened before, and its
     // snapshot (or a newer one) is the current one now
     RegistryState now = current.get();
@@ -178,6 +180,46 @@ final class Target {
       }
     }
     return breakers;
+  }
+
+  /** Whether a breaker of this target had no call for longer than {@code idleNanos}. */
+  boolean anyIdleBreaker(long nowNanos, long idleNanos) {
+    for (ManagedBreaker b : breakers) {
+      if (nowNanos - b.usedNanos > idleNanos) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Drops the breakers that no call got for longer than {@code idleNanos} while the target stayed
+   * busy: their policy still covers the target's host and port, but its method or path no longer
+   * matches the calls made to it (a retune narrowed it, or the app stopped calling those paths).
+   * Kept, such a breaker guards nothing yet stays listed and metered in whatever state it was left
+   * (half-open for ever, the trial calls never coming), and the target stays "covered" by its
+   * policy. A later call its policy matches again starts a fresh, closed one, as a call to a target
+   * forgotten when idle does. Returns whether any was dropped.
+   */
+  synchronized boolean forgetIdleBreakers(long nowNanos, long idleNanos) {
+    ManagedBreaker[] current = breakers;
+    ManagedBreaker[] next = new ManagedBreaker[current.length];
+    int kept = 0;
+    for (ManagedBreaker b : current) {
+      if (nowNanos - b.usedNanos > idleNanos) {
+        b.drop();
+        if (b.policyName.equals(coveredBy)) {
+          coveredBy = null;
+        }
+      } else {
+        next[kept++] = b;
+      }
+    }
+    if (kept == current.length) {
+      return false;
+    }
+    breakers = java.util.Arrays.copyOf(next, kept);
+    return true;
   }
 
   /**

@@ -2031,6 +2031,48 @@ class BreakerRegistryTest {
   }
 
   /**
+   * A breaker that no call gets any more is forgotten once idle past the idle expiry, though its
+   * target stays busy: here a retune narrowed the policy's path to {@code /checkout/**} (same name,
+   * host and port, so the open breaker is kept) and the app goes on calling {@code /pay}, which no
+   * policy covers now. Before, the breaker stayed listed in the status for as long as the target
+   * was busy, half-open for ever (no trial call ever came), and the target stayed covered by the
+   * policy.
+   */
+  @Test
+  void aBreakerNoCallGetsIsForgottenWhileItsTargetStaysBusy() {
+    expiringAfterIdle(Duration.ofMinutes(1));
+    fail(4);
+    holder.publish(
+        rules(
+            2,
+            Policies.policy("payments", new CallMatch("payments*", 8080, null, "/checkout/**"))));
+    assertThat(registry.breakerStates())
+        .as("the retune keeps the policy's breaker and its state")
+        .singleElement()
+        .satisfies(b -> assertThat(b.state()).isEqualTo("OPEN"));
+    for (int i = 1; i <= 6; i++) {
+      clock.advance(Duration.ofSeconds(30));
+      GuardedCall unguarded = call();
+      assertThat(unguarded.permitted()).as("no policy covers /pay now").isTrue();
+      unguarded.onResponse(200);
+      if (i == 2) {
+        assertThat(registry.breakerStates()).as("idle for one minute: kept").hasSize(1);
+      }
+    }
+
+    assertThat(registry.breakerStates()).isEmpty();
+    assertThat(registry.targetStats())
+        .singleElement()
+        .satisfies(t -> assertThat(t.coveredBy()).as("covered by").isNull());
+    GuardedCall checkout = registry.start(HOST, 8080, "POST", "/checkout/42");
+    assertThat(checkout.permitted()).as("a call the policy covers gets a fresh breaker").isTrue();
+    checkout.onResponse(200);
+    assertThat(registry.breakerStates())
+        .singleElement()
+        .satisfies(b -> assertThat(b.state()).isEqualTo("CLOSED"));
+  }
+
+  /**
    * A target called more often than its idle expiry is kept, with its breaker's state, however
    * short the expiry, and expires once idle. The cache hears of a target's calls at most once a
    * second (to keep its bookkeeping off the request path); before, an expiry under about a second
