@@ -27,8 +27,9 @@ export class DependenciesPanel {
         class: 'hint',
         text: 'Targets this service calls (from its agents\u2019 reports of the last minute) with'
           + ' calls no breaker policy covers; a target a policy covers only for some methods or'
-          + ' paths shows the calls it does not. The suggested policies start in shadow mode: they'
-          + ' report what they would do without rejecting calls.',
+          + ' paths shows the calls it does not, and calls a policy in shadow mode watches count'
+          + ' as not covered. The suggested policies start in shadow mode: they report what they'
+          + ' would do without rejecting calls.',
       }),
       this.error,
       this.capped,
@@ -74,6 +75,8 @@ export class DependenciesPanel {
         p99Millis: d.p99Millis ?? d.p99 ?? null,
         guardedCallsPerMinute: d.guardedCallsPerMinute ?? 0,
         guardedBy: Array.isArray(d.guardedBy) ? d.guardedBy : [],
+        shadowedCallsPerMinute: d.shadowedCallsPerMinute ?? 0,
+        shadowedBy: Array.isArray(d.shadowedBy) ? d.shadowedBy : [],
         agents: d.agents ?? null,
         suggestedPolicy: d.suggestedPolicy,
       }));
@@ -132,6 +135,15 @@ export class DependenciesPanel {
       setText(row.partly, guarded);
       if (guarded) row.head.appendChild(row.partly);
       else row.partly.remove();
+      // A policy in shadow mode lets every call through: its calls are in the figures.
+      const shadowed = d.shadowedBy && d.shadowedBy.length
+        ? showHidden(`Watched in shadow mode by ${d.shadowedBy.join(', ')}`
+          + ` (${d.shadowedCallsPerMinute} calls/min), which rejects nothing: set "shadow": false`
+          + ' there to protect them.')
+        : '';
+      setText(row.shadowed, shadowed);
+      if (shadowed) row.head.appendChild(row.shadowed);
+      else row.shadowed.remove();
       setText(row.calls, d.callsPerMinute);
       setText(row.agents, d.agents ?? '—');
       setText(row.errors, errors);
@@ -158,6 +170,7 @@ export class DependenciesPanel {
       head: h('th', { scope: 'row' },
         h('span', { class: 'mono', 'data-test': 'target', text: showHidden(target) })),
       partly: h('div', { class: 'hint', 'data-test': 'partly-guarded' }),
+      shadowed: h('div', { class: 'hint', 'data-test': 'shadow-watched' }),
       calls: h('td', { class: 'num' }),
       agents: h('td', { class: 'num', 'data-test': 'agents' }),
       errors: h('td', { class: 'num' }),

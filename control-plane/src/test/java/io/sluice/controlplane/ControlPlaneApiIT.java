@@ -2093,6 +2093,8 @@ class ControlPlaneApiIT {
       assertThat(unprotected.get(0).get("p99Millis").asDouble()).isEqualTo(950);
       assertThat(unprotected.get(0).get("guardedCallsPerMinute").asLong()).isZero();
       assertThat(unprotected.get(0).get("guardedBy").size()).isZero();
+      assertThat(unprotected.get(0).get("shadowedCallsPerMinute").asLong()).isZero();
+      assertThat(unprotected.get(0).get("shadowedBy").size()).isZero();
       assertThat(unprotected.get(0).get("suggestedPolicy").get("match").get("host").asString())
           .isEqualTo("warehouse");
 

@@ -32,9 +32,10 @@ import java.util.regex.Pattern;
  * <ol>
  *   <li>A policy of the current document that matches the target's host and port and has neither
  *       {@code method} nor {@code path} guards every call to it (whichever policy comes first, some
- *       policy matches): protected, whatever the agent reports. This is the one case where the
- *       document is decisive; it also covers an agent that has not yet applied the revision that
- *       added such a policy.
+ *       policy matches), unless a policy in shadow mode that matches the host and port comes before
+ *       it (calls it matches are let through whatever happens): protected, whatever the agent
+ *       reports. This is the one case where the document is decisive; it also covers an agent that
+ *       has not yet applied the revision that added such a policy.
  *   <li>A {@code coveredBy} naming a policy the current document no longer has, or no longer for
  *       this host and port, is a statement about older rules (an agent still on an older revision,
  *       or a policy edited under the same name): every call counts as unguarded, as when it is
@@ -45,6 +46,11 @@ import java.util.regex.Pattern;
  *       policy guards only in part shows up with the part it does not.
  *   <li>An agent older than the unguarded count ({@code null}) cannot say which calls went
  *       unguarded: a valid {@code coveredBy} then counts the whole target as protected.
+ *   <li>A valid {@code coveredBy} in shadow mode protects nothing: the policy records and rejects
+ *       nothing, so every call counts as unprotected, and the policy is named in {@code shadowedBy}
+ *       (its calls in {@code shadowedCallsPerMinute}, all of them from an agent older than the
+ *       unguarded count). Before, such a target was left out, and a service whose every policy was
+ *       in shadow mode read as "every target is covered".
  * </ol>
  *
  * <p>Agents are judged one by one: a target one agent's calls reached guarded and another's not is
@@ -78,6 +84,10 @@ final class UnprotectedTargets {
    * @param agents how many agents call it without a breaker guarding (some of) their calls
    * @param guardedCallsPerMinute the calls to it a policy did guard, summed over those agents
    * @param guardedBy the policies that guarded those calls, sorted; empty when none did
+   * @param shadowedCallsPerMinute the calls to it a policy in shadow mode matched (counted in
+   *     {@code callsPerMinute}: such a policy lets every call through), summed over the agents
+   * @param shadowedBy the policies in shadow mode that matched those calls, sorted; empty when none
+   *     did
    * @param suggestedPolicy a breaker policy to add to {@code breakers}, in shadow mode first
    */
   record Target(
@@ -89,6 +99,8 @@ final class UnprotectedTargets {
       int agents,
       long guardedCallsPerMinute,
       List<String> guardedBy,
+      long shadowedCallsPerMinute,
+      List<String> shadowedBy,
       Map<String, Object> suggestedPolicy) {}
 
   /**
@@ -128,6 +140,8 @@ final class UnprotectedTargets {
 
     long guardedCalls;
     final Set<String> guardedBy = new TreeSet<>();
+    long shadowedCalls;
+    final Set<String> shadowedBy = new TreeSet<>();
   }
 
   static List<Target> find(List<AgentStatus> agents, RuleDocument current) {
@@ -148,7 +162,9 @@ final class UnprotectedTargets {
         if (coverage.guardsEveryCall(host, port)) {
           continue;
         }
-        boolean someGuarded = coverage.guardsSome(host, port, stats.coveredBy());
+        String covering = coverage.covering(host, port, stats.coveredBy());
+        boolean shadowed = covering != null && coverage.inShadowMode(covering);
+        boolean someGuarded = covering != null && !shadowed;
         long calls = stats.callsPerMinute();
         long errors = stats.errorsPerMinute();
         if (someGuarded) {
@@ -184,7 +200,12 @@ final class UnprotectedTargets {
         }
         if (someGuarded) {
           sums.guardedCalls += stats.callsPerMinute() - calls;
-          sums.guardedBy.add(stats.coveredBy());
+          sums.guardedBy.add(covering);
+        }
+        if (shadowed) {
+          Long unguarded = stats.unguardedCallsPerMinute();
+          sums.shadowedCalls += unguarded == null ? calls : Math.max(0, calls - unguarded);
+          sums.shadowedBy.add(covering);
         }
       }
     }
@@ -202,6 +223,8 @@ final class UnprotectedTargets {
                   sums.agents,
                   sums.guardedCalls,
                   List.copyOf(sums.guardedBy),
+                  sums.shadowedCalls,
+                  List.copyOf(sums.shadowedBy),
                   suggest(split(target), sums.p99)));
         });
     targets.sort((a, b) -> Long.compare(b.callsPerMinute(), a.callsPerMinute()));
@@ -288,46 +311,67 @@ final class UnprotectedTargets {
   }
 
   /**
-   * The current document's policies as far as a target's host and port can tell: those that guard
+   * The current document's policies as far as a target's host and port can tell: whether they guard
    * every call to a target, and each policy by name for checking what an agent reports.
    */
   private static final class Coverage {
 
-    /** The policies without method and path, matched on host and port. */
-    private final CompiledRules everyCall;
+    /** The document's policies, in its order. */
+    private final List<BreakerPolicy> policies;
 
     /** Each policy alone, widened to its host and port. */
     private final Map<String, CompiledRules> byName;
 
-    private Coverage(CompiledRules everyCall, Map<String, CompiledRules> byName) {
-      this.everyCall = everyCall;
+    private Coverage(List<BreakerPolicy> policies, Map<String, CompiledRules> byName) {
+      this.policies = policies;
       this.byName = byName;
     }
 
     static Coverage of(RuleDocument document) {
-      List<BreakerPolicy> unrestricted = new ArrayList<>();
       Map<String, CompiledRules> byName = new LinkedHashMap<>();
       for (BreakerPolicy p : document.breakers()) {
-        if (p.match().method() == null && p.match().path() == null) {
-          unrestricted.add(p);
-        }
         byName.put(p.name(), CompiledRules.compile(with(document, List.of(hostAndPortOnly(p)))));
       }
-      return new Coverage(CompiledRules.compile(with(document, unrestricted)), byName);
-    }
-
-    /** Whether a policy of the document guards every call to {@code host:port}. */
-    boolean guardsEveryCall(String host, int port) {
-      return matches(everyCall, host, port);
+      return new Coverage(document.breakers(), byName);
     }
 
     /**
-     * Whether {@code coveredBy}, the policy an agent reports for {@code host:port}, is one of the
-     * document's and matches that host and port: then the agent's guarded calls are protected.
+     * Whether a policy of the document guards every call to {@code host:port}: one without method
+     * and path matches it, and no policy in shadow mode that matches it comes first (the calls that
+     * one matches would be let through whatever happens).
      */
-    boolean guardsSome(String host, int port, String coveredBy) {
+    boolean guardsEveryCall(String host, int port) {
+      for (BreakerPolicy p : policies) {
+        if (matches(byName.get(p.name()), host, port)) {
+          if (p.shadow()) {
+            return false;
+          }
+          if (p.match().method() == null && p.match().path() == null) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+
+    /**
+     * {@code coveredBy}, the policy an agent reports for {@code host:port}, when it is one of the
+     * document's and matches that host and port (then the agent's guarded calls are protected,
+     * unless it is {@linkplain #inShadowMode in shadow mode}); else null.
+     */
+    String covering(String host, int port, String coveredBy) {
       CompiledRules named = coveredBy == null ? null : byName.get(coveredBy);
-      return named != null && matches(named, host, port);
+      return named != null && matches(named, host, port) ? coveredBy : null;
+    }
+
+    /** Whether the document's policy {@code name} is in shadow mode: it rejects no call. */
+    boolean inShadowMode(String name) {
+      for (BreakerPolicy p : policies) {
+        if (p.name().equals(name)) {
+          return p.shadow();
+        }
+      }
+      return false;
     }
 
     /** Method and path are placeholders: the policies compiled here do not test them. */

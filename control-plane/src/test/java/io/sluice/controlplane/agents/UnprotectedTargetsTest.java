@@ -83,6 +83,13 @@ class UnprotectedTargetsTest {
         "[{'name':'pay','match':{'host':'payments*','path':'/pay/**'}},"
             + "{'name':'rest','match':{'host':'payments*'}}]";
     String elsewhere = "[{'name':'pay','match':{'host':'billing*'}}]";
+    String inShadowMode = "[{'name':'pay','match':{'host':'payments*','port':8080},'shadow':true}]";
+    String shadowFirst =
+        "[{'name':'pay','match':{'host':'payments*','path':'/pay/**'},'shadow':true},"
+            + "{'name':'rest','match':{'host':'payments*'}}]";
+    String shadowAfter =
+        "[{'name':'rest','match':{'host':'payments*'}},"
+            + "{'name':'pay','match':{'host':'payments*'},'shadow':true}]";
     return Stream.of(
         // the document is decisive: a host/port policy without method or path guards every call
         Arguments.of(
@@ -100,7 +107,15 @@ class UnprotectedTargetsTest {
         Arguments.of("agent names a policy since removed", "[]", "pay", true),
         Arguments.of("agent names a policy since renamed", pathOnly, "old-pay", true),
         Arguments.of("agent names a policy now for other hosts", elsewhere, "pay", true),
-        Arguments.of("no policy at all, agent silent", "[]", null, true));
+        Arguments.of("no policy at all, agent silent", "[]", null, true),
+        // a policy in shadow mode lets every call through: it protects nothing
+        Arguments.of(
+            "host and port policy in shadow mode, agent names it", inShadowMode, "pay", true),
+        Arguments.of("host and port policy in shadow mode, agent silent", inShadowMode, null, true),
+        Arguments.of(
+            "catch-all after a shadow one, agent names the shadow one", shadowFirst, "pay", true),
+        Arguments.of("catch-all after a shadow one, agent names it", shadowFirst, "rest", false),
+        Arguments.of("shadow policy after a catch-all, agent names it", shadowAfter, "pay", false));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -136,6 +151,42 @@ class UnprotectedTargetsTest {
               assertThat(t.agents()).as("b's calls were all guarded").isEqualTo(1);
               assertThat(t.guardedCallsPerMinute()).isEqualTo(70);
               assertThat(t.guardedBy()).containsExactly("pay");
+            });
+  }
+
+  /**
+   * A policy in shadow mode records and reports but rejects nothing: the calls it matched are
+   * listed as unprotected, with the policy named, so a service whose policies are all still in
+   * shadow mode no longer reads as "every target is covered".
+   */
+  @Test
+  void callsAPolicyInShadowModeMatchedAreListedWithThatPolicy() {
+    RuleDocument document =
+        breakers(
+            """
+            [{"name":"pay","match":{"host":"payments*","method":"POST"},"shadow":true}]
+            """);
+    List<UnprotectedTargets.Target> found =
+        UnprotectedTargets.find(
+            List.of(
+                agent(
+                    "a",
+                    new AgentStatus.TargetStats("payments:8080", 100, 12, 300.0, "pay", 30L, 9L)),
+                agent("b", new AgentStatus.TargetStats("payments:8080", 50, 5, 40.0, "pay"))),
+            document);
+    assertThat(found)
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.callsPerMinute()).as("every call of both agents").isEqualTo(150);
+              assertThat(t.errorsPerMinute()).isEqualTo(17);
+              assertThat(t.agents()).isEqualTo(2);
+              assertThat(t.shadowedCallsPerMinute())
+                  .as("a's 70 it matched, and all of b's (too old to tell them apart)")
+                  .isEqualTo(120);
+              assertThat(t.shadowedBy()).containsExactly("pay");
+              assertThat(t.guardedCallsPerMinute()).isZero();
+              assertThat(t.guardedBy()).isEmpty();
             });
   }
 

@@ -1238,6 +1238,31 @@ class WebUiIT {
     click(By.cssSelector("dialog [data-test=confirm]"));
     await().atMost(BOUND).until(() -> !editor.getAttribute("value").contains("inventory"));
 
+    // A policy in shadow mode rejects nothing: the targets it watches are listed, saying so.
+    storeAs(
+        WRITER_TOKEN,
+        service,
+        ordersDocument(0.0)
+            .replace("\"service\": \"orders\"", "\"service\": \"" + service + "\"")
+            .replace(
+                "\"waitInOpenState\": \"10s\"", "\"waitInOpenState\": \"10s\", \"shadow\": true"));
+    click(By.id("tab-dependencies"));
+    awaitText(
+        By.cssSelector("tr[data-target='payments:8080'] [data-test=shadow-watched]"),
+        "Watched in shadow mode by payments (1200 calls/min)");
+    awaitText(
+        By.cssSelector("tr[data-target='payments-2:8080'] [data-test=shadow-watched]"),
+        "Watched in shadow mode by payments (440 calls/min)");
+    storeOrdersDocumentAs(service);
+    js("window.dispatchEvent(new HashChangeEvent('hashchange'));");
+    await("the shadow policy's targets gone again")
+        .atMost(BOUND)
+        .until(
+            () ->
+                browser.findElements(By.cssSelector("tr[data-target='payments:8080']")).isEmpty());
+    awaitText(partly, "Partly guarded by payments (440 calls/min)");
+    assertThat(browser.findElements(By.cssSelector("[data-test=shadow-watched]"))).isEmpty();
+
     // Arrow keys browse the tabs without adding history: Back leaves the tab clicked last.
     click(By.id("tab-history"));
     awaitAttribute(By.id("tab-history"), "aria-selected", "true");
