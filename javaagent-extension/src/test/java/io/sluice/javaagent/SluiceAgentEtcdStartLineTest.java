@@ -74,9 +74,9 @@ class SluiceAgentEtcdStartLineTest {
         .containsExactly(
             "Sluice: could not set up TLS for etcd: sluice.etcd.tls.ca-file="
                 + missing
-                + ": no such file; running without etcd until a restart, on the rules file"
-                + " sluice.rules.file="
-                + rules,
+                + ": no such file; running without etcd, on the rules file sluice.rules.file="
+                + rules
+                + ", until the files can be used (read again every 5 s)",
             "applied the rules file " + rules + " (sluice.rules.file)");
   }
 

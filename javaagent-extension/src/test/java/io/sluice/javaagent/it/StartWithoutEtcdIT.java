@@ -266,9 +266,10 @@ class StartWithoutEtcdIT {
               "Sluice: could not set up TLS for etcd: environment variable"
                   + " SLUICE_ETCD_TLS_CA_FILE="
                   + missing
-                  + ": no such file; running without etcd until a restart, on the rules file"
-                  + " environment variable SLUICE_RULES_FILE="
-                  + rules)
+                  + ": no such file; running without etcd, on the rules file environment"
+                  + " variable SLUICE_RULES_FILE="
+                  + rules
+                  + ", until the files can be used (read again every 5 s)")
           .doesNotContain("sluice.etcd.tls.ca-file=")
           .doesNotContain("is ignored: environment variable SLUICE_ETCD_ENDPOINTS is set")
           .doesNotContain("sluice.rules.file=")

@@ -17,6 +17,7 @@ import io.sluice.sdk.source.RuleSource;
 import io.sluice.sdk.status.StatusReporter;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
@@ -33,13 +34,16 @@ import java.util.logging.Logger;
  * LastKnownGoodStore} under {@code sluice.state.dir}, and a {@link StatusReporter}; otherwise with
  * {@code sluice.rules.file}, a {@link FileRuleSource}; otherwise nothing (the built-in defaults
  * stay). With both etcd and a file configured, etcd wins and the file is ignored with a warning,
- * unless the etcd client cannot be made (a TLS file that cannot be read, known only then): the file
- * then runs without etcd until a restart, as it does for a configuration the agent refuses. When
- * the JVM knows no home, the state directory's fallback under the temporary directory must be this
- * user's own ({@link TemporaryStateDirectory}), or no snapshot is read or written there. A
- * configuration that stands in for a refused one ({@link Builder#replacesRefusedConfiguration()},
- * the javaagent's fallback) runs, without a rules file, the last-known-good rules through that same
- * store and check.
+ * unless the etcd client cannot be made. A TLS file that cannot be read or used, known only then (a
+ * certificate a sidecar writes after the app started, a key that does not fit): the file, else the
+ * last-known-good rules, run without etcd while the files are read again every few seconds, and
+ * once they can be used etcd takes over as at a start (see {@link #waitForTlsFiles}). Another
+ * failure to make the client: the file runs without etcd until a restart, as it does for a
+ * configuration the agent refuses. When the JVM knows no home, the state directory's fallback under
+ * the temporary directory must be this user's own ({@link TemporaryStateDirectory}), or no snapshot
+ * is read or written there. A configuration that stands in for a refused one ({@link
+ * Builder#replacesRefusedConfiguration()}, the javaagent's fallback) runs, without a rules file,
+ * the last-known-good rules through that same store and check.
  *
  * <p>Exists for the javaagent and for applications that configure Sluice by properties. With etcd,
  * {@link #start()} returns at once and does all the work — TLS files, client, first read — on a
@@ -76,6 +80,11 @@ public final class ConfiguredRules implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch ready = new CountDownLatch(1);
 
+  /** Counted down by {@link #close()}: ends a wait for the etcd TLS files. */
+  private final CountDownLatch closing = new CountDownLatch(1);
+
+  private final Duration tlsRetry;
+
   // Written by the starting thread before ready counts down; read after.
   private volatile Client client;
   private volatile RuleSource source;
@@ -102,6 +111,7 @@ public final class ConfiguredRules implements AutoCloseable {
             ? builder.serviceNameOrigin
             : names.origin(ConfigKeys.SERVICE_NAME);
     this.replacesRefused = builder.replacesRefused;
+    this.tlsRetry = builder.tlsRetry;
   }
 
   /** A builder for what {@code config} asks for, keeping {@code holder} up to date. */
@@ -126,7 +136,14 @@ public final class ConfiguredRules implements AutoCloseable {
       startParts();
       return;
     }
-    Thread thread = new Thread(this::startParts, "sluice-rules-start");
+    Thread thread =
+        new Thread(
+            () -> {
+              if (startParts()) {
+                waitForTlsFiles();
+              }
+            },
+            "sluice-rules-start");
     thread.setDaemon(true);
     thread.start();
   }
@@ -175,6 +192,7 @@ public final class ConfiguredRules implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    closing.countDown();
     closeParts();
   }
 
@@ -213,8 +231,11 @@ public final class ConfiguredRules implements AutoCloseable {
 
   /**
    * Sets up the source (and reporter); on the caller's thread without etcd, else a background one.
+   * Returns whether the etcd client could not be made for its TLS files, and something else runs
+   * until they can be used (see {@link #waitForTlsFiles}).
    */
-  private void startParts() {
+  private boolean startParts() {
+    boolean waitingForTls = false;
     try {
       String service = config.serviceName();
       if ((config.usesEtcd() || config.rulesFile() != null)
@@ -223,7 +244,7 @@ public final class ConfiguredRules implements AutoCloseable {
         say(Level.WARNING, withoutOwnDocument(service, serviceNameOrigin));
       }
       if (config.usesEtcd()) {
-        startEtcd();
+        waitingForTls = !startEtcd();
       } else if (config.rulesFile() != null) {
         startFile();
       } else if (replacesRefused && service != null) {
@@ -247,18 +268,29 @@ public final class ConfiguredRules implements AutoCloseable {
       }
       ready.countDown();
     }
+    return waitingForTls;
   }
 
-  private void startEtcd() {
+  /**
+   * Makes the etcd client and runs etcd, or what runs without it; returns false when the client
+   * could not be made for its TLS files (then the rules file or the last-known-good rules run until
+   * they can be used: see {@link #waitForTlsFiles}).
+   */
+  private boolean startEtcd() {
     String service = config.serviceName();
     Client etcd;
     try {
       etcd = clients.apply(config);
     } catch (EtcdTlsException e) {
-      // a configuration mistake: one line, no stack trace
-      say(Level.WARNING, "Sluice: " + e.getMessage() + "; " + withoutEtcdUntilRestart());
-      startWithoutEtcd(service);
-      return;
+      // a configuration mistake, or files not written yet: one line, no stack trace
+      say(Level.WARNING, "Sluice: " + e.getMessage() + "; " + withoutEtcdUntilTlsFiles());
+      waitingStore = lastKnownGoodStore(false);
+      if (config.rulesFile() != null) {
+        startFile();
+      } else {
+        loadLastKnownGood(waitingStore, service);
+      }
+      return false;
     } catch (RuntimeException | LinkageError e) {
       // a LinkageError too: an app with a clashing gRPC, Netty or Vert.x on its class path; the
       // rules file or last-known-good rules still run, as for any other client failure
@@ -271,8 +303,80 @@ public final class ConfiguredRules implements AutoCloseable {
               + withoutEtcdUntilRestart(),
           e);
       startWithoutEtcd(service);
-      return;
+      return true;
     }
+    runEtcd(etcd, lastKnownGoodStore(false), true);
+    return true;
+  }
+
+  /**
+   * Reads the etcd TLS files again every {@link Builder#tlsRetry} until the client can be made, and
+   * then runs etcd as a start would have (the rules file stops being followed: etcd wins), or until
+   * {@link #close()}. Exists because a certificate is often written by a sidecar after the app
+   * started (a Vault or SPIFFE agent, a CSI driver that mounts late): before, the agent ran without
+   * etcd until a restart. Runs on the background start thread, after {@link #awaitStarted} is
+   * through: what runs meanwhile is set up. Files that still cannot be used are said again at FINE
+   * only; a failure other than the files' ends the wait with one SEVERE line.
+   */
+  private void waitForTlsFiles() {
+    try {
+      while (!closing.await(tlsRetry.toMillis(), TimeUnit.MILLISECONDS)) {
+        Client etcd;
+        try {
+          etcd = clients.apply(config);
+        } catch (EtcdTlsException e) {
+          QuietLog.write(logger, Level.FINE, "the etcd TLS files still cannot be used", e);
+          continue;
+        } catch (RuntimeException | LinkageError e) {
+          QuietLog.write(
+              logger,
+              Level.SEVERE,
+              "Sluice could not create its etcd client ("
+                  + e.getMessage()
+                  + "); "
+                  + withoutEtcdUntilRestart(),
+              e);
+          return;
+        }
+        RuleSource waiting = source;
+        say(
+            Level.INFO,
+            "Sluice: the etcd TLS files can be used now; "
+                + (waiting != null ? "the rules file is no longer followed and " : "")
+                + "the rules come from etcd");
+        closeQuietly(waiting);
+        runEtcd(etcd, waitingStore, false);
+        if (closed.get()) {
+          closeParts(); // close() may have run while these parts were made
+        }
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException | LinkageError e) {
+      QuietLog.write(
+          logger,
+          Level.SEVERE,
+          "Sluice could not set up its rule source ("
+              + e.getMessage()
+              + "); the rules in force stay",
+          e);
+      if (closed.get()) {
+        closeParts();
+      }
+    }
+  }
+
+  /** Set when the etcd TLS files could not be used at start: the store used while waiting. */
+  private volatile LastKnownGoodStore waitingStore;
+
+  /**
+   * Runs etcd with {@code etcd}: the rule source and the status reporter, under {@code store};
+   * {@code atStart}: says that a rules file configured too is ignored (after a wait for the TLS
+   * files, the line that etcd takes over said so).
+   */
+  private void runEtcd(Client etcd, LastKnownGoodStore store, boolean atStart) {
+    String service = config.serviceName();
     client = etcd;
     if (closed.get()) {
       return;
@@ -287,7 +391,7 @@ public final class ConfiguredRules implements AutoCloseable {
             + config.etcdEndpoints()
             + ", status reported under "
             + config.etcdKeys().agentsPrefix(service));
-    if (config.rulesFile() != null) {
+    if (atStart && config.rulesFile() != null) {
       say(
           Level.WARNING,
           settingNames.origin(ConfigKeys.RULES_FILE)
@@ -297,7 +401,6 @@ public final class ConfiguredRules implements AutoCloseable {
               + settingNames.origin(ConfigKeys.ETCD_ENDPOINTS)
               + " is set and etcd wins");
     }
-    LastKnownGoodStore store = lastKnownGoodStore(false);
     EtcdRuleSource etcdSource =
         EtcdRuleSource.builder(etcd, holder, service)
             .keys(config.etcdKeys())
@@ -333,6 +436,21 @@ public final class ConfiguredRules implements AutoCloseable {
     } else {
       loadLastKnownGood(lastKnownGoodStore(true), service);
     }
+  }
+
+  /** The end of the line that says the etcd TLS files cannot be used: what runs meanwhile. */
+  private String withoutEtcdUntilTlsFiles() {
+    return (config.rulesFile() == null
+            ? "running without etcd"
+            : "running without etcd, on the rules file "
+                + settingNames.origin(ConfigKeys.RULES_FILE)
+                + "="
+                + config.rulesFile()
+                + ",")
+        + " until the files can be used (read again every "
+        + (tlsRetry.toMillis() % 1000 == 0
+            ? tlsRetry.toSeconds() + " s)"
+            : tlsRetry.toMillis() + " ms)");
   }
 
   /** The end of the line that says the etcd client could not be made: what runs instead. */
@@ -474,6 +592,7 @@ public final class ConfiguredRules implements AutoCloseable {
     private Function<String, String> systemProperties = System::getProperty;
     private String serviceNameOrigin;
     private boolean replacesRefused;
+    private Duration tlsRetry = Duration.ofSeconds(5);
 
     private Builder(SluiceConfig config, ActiveRulesHolder holder) {
       this.config = Objects.requireNonNull(config, "config");
@@ -504,6 +623,12 @@ public final class ConfiguredRules implements AutoCloseable {
      */
     public Builder instanceId(String instanceId) {
       this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
+      return this;
+    }
+
+    /** How often the etcd TLS files are read again while they cannot be used; 5 s but in tests. */
+    Builder tlsRetry(Duration tlsRetry) {
+      this.tlsRetry = Objects.requireNonNull(tlsRetry, "tlsRetry");
       return this;
     }
 

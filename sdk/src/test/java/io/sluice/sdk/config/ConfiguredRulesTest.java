@@ -23,6 +23,8 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -245,7 +247,8 @@ class ConfiguredRulesTest {
               "Sluice: could not set up TLS for etcd: environment variable"
                   + " SLUICE_ETCD_TLS_CA_FILE="
                   + missing
-                  + ": no such file; running without etcd until a restart");
+                  + ": no such file; running without etcd until the files can be used (read again"
+                  + " every 5 s)");
       assertThat(store.records())
           .filteredOn(r -> r.getLevel().intValue() >= Level.WARNING.intValue())
           .extracting(r -> r.getMessage())
@@ -255,8 +258,8 @@ class ConfiguredRulesTest {
               "the state directory "
                   + stateFile
                   + " (environment variable SLUICE_STATE_DIR) is a file, not a directory")
-          .as("etcd is not to be asked again before a restart")
-          .endsWith("; the built-in defaults apply");
+          .as("etcd is asked again once the TLS files can be used")
+          .endsWith("; the built-in defaults apply until etcd answers");
     }
   }
 
@@ -299,9 +302,10 @@ class ConfiguredRulesTest {
               "Sluice: could not set up TLS for etcd: environment variable"
                   + " SLUICE_ETCD_TLS_CA_FILE="
                   + missing
-                  + ": no such file; running without etcd until a restart, on the rules file"
-                  + " environment variable SLUICE_RULES_FILE="
-                  + rules);
+                  + ": no such file; running without etcd, on the rules file environment"
+                  + " variable SLUICE_RULES_FILE="
+                  + rules
+                  + ", until the files can be used (read again every 5 s)");
       assertThat(log.messages()).as("no client, no etcd").noneMatch(m -> m.contains("from etcd"));
     }
   }
@@ -543,12 +547,75 @@ class ConfiguredRulesTest {
         "set sluice.state.dir (SLUICE_STATE_DIR) to a directory");
   }
 
+  /**
+   * While the TLS files cannot be used they are read again quietly (one WARNING in all, however
+   * many tries), and {@link ConfiguredRules#close()} ends the wait: the start thread does not
+   * outlive it.
+   */
+  @Test
+  void tlsFilesAreReadAgainQuietlyUntilClosed() throws Exception {
+    AtomicInteger tries = new AtomicInteger();
+    AtomicReference<Thread> trying = new AtomicReference<>();
+    ConfiguredRules live =
+        ConfiguredRules.builder(etcdWithoutTls(Map.of(), Map.of()), holder)
+            .tlsRetry(Duration.ofMillis(20))
+            .clients(
+                c -> {
+                  tries.incrementAndGet();
+                  trying.set(Thread.currentThread());
+                  throw new EtcdTlsException("could not set up TLS for etcd: not yet", null);
+                })
+            .build();
+    try (LogCapture log = LogCapture.of(ConfiguredRules.class)) {
+      live.start();
+      assertThat(live.awaitStarted(10, TimeUnit.SECONDS)).isTrue();
+      await().atMost(Duration.ofSeconds(10)).until(() -> tries.get() >= 5);
+      assertThat(log.warnings())
+          .containsExactly(
+              "Sluice: could not set up TLS for etcd: not yet; running without etcd until the"
+                  + " files can be used (read again every 20 ms)");
+      Thread starter = trying.get();
+      assertThat(starter.getName()).isEqualTo("sluice-rules-start");
+
+      live.close();
+      starter.join(TimeUnit.SECONDS.toMillis(10));
+      assertThat(starter.isAlive()).as("the start thread after close()").isFalse();
+    }
+  }
+
+  /**
+   * A client that cannot be made for another reason than its TLS files runs without etcd until a
+   * restart: the refused state directory's line says that the built-in defaults run until then.
+   */
+  @Test
+  void aRefusedFallbackStateDirWithoutAClientSaysTheDefaultsRunUntilARestart() throws Exception {
+    Path planted = Files.createDirectories(dir.resolve("sluice-app/.sluice")).getParent();
+    Files.setPosixFilePermissions(planted, PosixFilePermissions.fromString("rwxrwxrwx"));
+
+    assertRefusedAtStart(
+        planted,
+        "is writable by group or others (owner ",
+        null,
+        "set sluice.state.dir to a directory",
+        true);
+  }
+
   private void assertRefusedAtStart(Path fallback, String problem) throws Exception {
     assertRefusedAtStart(fallback, problem, null, "set sluice.state.dir to a directory");
   }
 
   private void assertRefusedAtStart(
       Path fallback, String problem, ConfigLookup settingNames, String advice) throws Exception {
+    assertRefusedAtStart(fallback, problem, settingNames, advice, false);
+  }
+
+  /**
+   * Starts without a home, the fallback state directory refused for {@code problem}; the etcd
+   * client cannot be made for its TLS file, or, with {@code clientFails}, for another reason.
+   */
+  private void assertRefusedAtStart(
+      Path fallback, String problem, ConfigLookup settingNames, String advice, boolean clientFails)
+      throws Exception {
     Map<String, String> jvm =
         Map.of("user.home", "?", "user.name", "app", "java.io.tmpdir", dir.toString());
     SluiceConfig config = etcdWithoutTls(Map.of(), jvm);
@@ -557,6 +624,12 @@ class ConfiguredRulesTest {
         ConfiguredRules.builder(config, holder).systemProperties(jvm::get);
     if (settingNames != null) {
       builder.settingNames(settingNames);
+    }
+    if (clientFails) {
+      builder.clients(
+          c -> {
+            throw new IllegalStateException("no channel");
+          });
     }
 
     try (LogCapture log = LogCapture.of(ConfiguredRules.class);
@@ -569,6 +642,7 @@ class ConfiguredRulesTest {
       assertThat(log.records())
           .filteredOn(r -> r.getLevel().intValue() >= Level.WARNING.intValue())
           .filteredOn(r -> !r.getMessage().startsWith("Sluice: could not set up TLS"))
+          .filteredOn(r -> !r.getMessage().startsWith("Sluice could not create its etcd client"))
           .singleElement()
           .satisfies(
               r ->
@@ -582,9 +656,13 @@ class ConfiguredRulesTest {
                               + " "
                               + problem)
                       .contains(advice)
-                      // no client was made: no rules come from etcd (it said they still did)
-                      .contains("with no rules from etcd before a restart, the built-in defaults")
-                      .doesNotContain("the rules still come from etcd")
+                      // no client yet: the rules come from etcd once the TLS files can be used;
+                      // none at all: no rules come from etcd before a restart
+                      .contains(
+                          clientFails
+                              ? "with no rules from etcd before a restart, the built-in defaults"
+                              : "the rules still come from etcd, but an agent that starts while"
+                                  + " etcd is away runs the built-in defaults")
                       .doesNotContain("\n"));
       assertThat(store.records()).isEmpty();
     }

@@ -16,6 +16,7 @@ import io.sluice.sdk.status.StatusReporter;
 import io.sluice.testing.etcd.EtcdKv;
 import io.sluice.testing.etcd.EtcdServer;
 import io.sluice.testing.etcd.TestCertificates;
+import io.sluice.testing.logging.LogCapture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,6 +135,57 @@ class EtcdSecurityIT {
             .until(() -> holder.current().revision() == second);
         assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.75);
       }
+    }
+  }
+
+  /**
+   * TLS files written after the start (a Vault or SPIFFE agent that issues the certificate once the
+   * app runs): the rules file runs meanwhile, and etcd takes over once the files can be used, its
+   * rules applied and the status reported. Before, the agent ran without etcd until a restart.
+   */
+  @Test
+  void etcdTakesOverOnceItsTlsFilesAreWritten(@TempDir Path dir) throws Exception {
+    Path mounted = dir.resolve("client");
+    Path rules = Files.writeString(dir.resolve("rules.json"), document("orders", 0.4));
+    long stored = tlsEtcd.put(KEYS.rules("orders"), document("orders", 0.6));
+    SluiceConfig config =
+        config(
+            "sluice.etcd.endpoints", tlsEtcd.tlsEndpoint(),
+            "sluice.etcd.tls.ca-file", mounted.resolve("ca.pem").toString(),
+            "sluice.etcd.tls.cert-file", mounted.resolve("tls.crt").toString(),
+            "sluice.etcd.tls.key-file", mounted.resolve("tls.key").toString(),
+            "sluice.rules.file", rules.toString(),
+            "sluice.state.dir", dir.resolve("state").toString());
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
+    try (LogCapture log = LogCapture.of(ConfiguredRules.class);
+        ConfiguredRules live =
+            ConfiguredRules.builder(config, holder)
+                .instanceId("orders-tls-late")
+                .tlsRetry(Duration.ofMillis(200))
+                .build()) {
+      live.start();
+      assertThat(live.awaitStarted(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.FILE);
+      assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.4);
+      assertThat(live.statusReporter()).isNull();
+
+      Files.createDirectories(mounted);
+      Files.copy(certificates.caCert(), mounted.resolve("ca.pem"));
+      Files.copy(certificates.clientCert(), mounted.resolve("tls.crt"));
+      Files.copy(certificates.clientKey(), mounted.resolve("tls.key"));
+
+      await("the rules stored in etcd")
+          .atMost(AWAIT)
+          .until(() -> holder.current().revision() == stored);
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
+      assertThat(live.source()).isInstanceOf(EtcdRuleSource.class);
+      await("the status reported")
+          .atMost(AWAIT)
+          .until(() -> tlsEtcd.get(KEYS.agent("orders", "orders-tls-late")).isPresent());
+      assertThat(log.messages())
+          .contains(
+              "Sluice: the etcd TLS files can be used now; the rules file is no longer followed"
+                  + " and the rules come from etcd");
     }
   }
 

@@ -61,7 +61,8 @@ class SluiceConfigSettingNamesTest {
               "Sluice: could not set up TLS for etcd: environment variable"
                   + " SLUICE_ETCD_TLS_CA_FILE="
                   + missing
-                  + ": no such file; running without etcd until a restart");
+                  + ": no such file; running without etcd until the files can be used (read again"
+                  + " every 5 s)");
       assertThat(store.warnings())
           .singleElement()
           .asString()
