@@ -85,7 +85,8 @@ public final class ConfiguredRules implements AutoCloseable {
 
   private final Duration tlsRetry;
 
-  // Written by the starting thread before ready counts down; read after.
+  // Written by the starting thread before ready counts down, and once more when etcd takes over
+  // after a wait for its TLS files (see waitForTlsFiles).
   private volatile Client client;
   private volatile RuleSource source;
   private volatile StatusReporter statusReporter;
@@ -283,12 +284,24 @@ public final class ConfiguredRules implements AutoCloseable {
       etcd = clients.apply(config);
     } catch (EtcdTlsException e) {
       // a configuration mistake, or files not written yet: one line, no stack trace
-      say(Level.WARNING, "Sluice: " + e.getMessage() + "; " + withoutEtcdUntilTlsFiles());
-      waitingStore = lastKnownGoodStore(false);
-      if (config.rulesFile() != null) {
-        startFile();
-      } else {
-        loadLastKnownGood(waitingStore, service);
+      tlsProblem = e.getMessage();
+      say(Level.WARNING, "Sluice: " + tlsProblem + "; " + withoutEtcdUntilTlsFiles());
+      try {
+        if (config.rulesFile() != null) {
+          startFile();
+        } else {
+          waitingStore = lastKnownGoodStore(false);
+          loadLastKnownGood(waitingStore, service);
+        }
+      } catch (RuntimeException | LinkageError failed) {
+        // what runs meanwhile could not be set up: the files are still waited for, as said
+        QuietLog.write(
+            logger,
+            Level.SEVERE,
+            "Sluice could not set up its rule source ("
+                + failed.getMessage()
+                + "); the rules in force stay",
+            failed);
       }
       return false;
     } catch (RuntimeException | LinkageError e) {
@@ -325,7 +338,15 @@ public final class ConfiguredRules implements AutoCloseable {
         try {
           etcd = clients.apply(config);
         } catch (EtcdTlsException e) {
-          QuietLog.write(logger, Level.FINE, "the etcd TLS files still cannot be used", e);
+          // said again only when the problem changes (the files written, but with a key that
+          // does not fit): a WARNING naming a missing file would otherwise stay the last word
+          boolean changed = !Objects.equals(e.getMessage(), tlsProblem);
+          tlsProblem = e.getMessage();
+          QuietLog.write(
+              logger,
+              changed ? Level.WARNING : Level.FINE,
+              "Sluice: " + e.getMessage() + "; " + withoutEtcdUntilTlsFiles(),
+              null);
           continue;
         } catch (RuntimeException | LinkageError e) {
           QuietLog.write(
@@ -338,6 +359,10 @@ public final class ConfiguredRules implements AutoCloseable {
               e);
           return;
         }
+        if (closed.get()) {
+          closeQuietly(etcd);
+          return;
+        }
         RuleSource waiting = source;
         say(
             Level.INFO,
@@ -345,7 +370,7 @@ public final class ConfiguredRules implements AutoCloseable {
                 + (waiting != null ? "the rules file is no longer followed and " : "")
                 + "the rules come from etcd");
         closeQuietly(waiting);
-        runEtcd(etcd, waitingStore, false);
+        runEtcd(etcd, waitingStore != null ? waitingStore : lastKnownGoodStore(false), false);
         if (closed.get()) {
           closeParts(); // close() may have run while these parts were made
         }
@@ -367,8 +392,14 @@ public final class ConfiguredRules implements AutoCloseable {
     }
   }
 
-  /** Set when the etcd TLS files could not be used at start: the store used while waiting. */
-  private volatile LastKnownGoodStore waitingStore;
+  /**
+   * The last-known-good store made while the etcd TLS files are waited for without a rules file;
+   * written and read on the start thread only.
+   */
+  private LastKnownGoodStore waitingStore;
+
+  /** The latest reason the etcd TLS files could not be used; start thread only. */
+  private String tlsProblem;
 
   /**
    * Runs etcd with {@code etcd}: the rule source and the status reporter, under {@code store};
@@ -426,9 +457,10 @@ public final class ConfiguredRules implements AutoCloseable {
   }
 
   /**
-   * What runs when the etcd client cannot be made (a TLS file that cannot be read, known only now):
-   * the rules file when one is configured, as a refused configuration runs on a valid rules file;
-   * else the last-known-good rules, which beat the defaults.
+   * What runs when the etcd client cannot be made for another reason than its TLS files (those are
+   * waited for: see {@link #waitForTlsFiles}), until a restart: the rules file when one is
+   * configured, as a refused configuration runs on a valid rules file; else the last-known-good
+   * rules, which beat the defaults.
    */
   private void startWithoutEtcd(String service) {
     if (config.rulesFile() != null) {
@@ -482,8 +514,9 @@ public final class ConfiguredRules implements AutoCloseable {
    * defaults run). Either case, or the fallback's being a temporary directory, is said in one
    * WARNING.
    *
-   * @param withoutEtcd whether no etcd client is there (it could not be made, or the configuration
-   *     replaces a refused one), so that no rules come from etcd before a restart (see {@link
+   * @param withoutEtcd whether no etcd client will be there before a restart (it could not be made
+   *     for another reason than its TLS files, or the configuration replaces a refused one), so
+   *     that no rules come from etcd before a restart (see {@link
    *     LastKnownGoodStore.Builder#withoutEtcd})
    */
   private LastKnownGoodStore lastKnownGoodStore(boolean withoutEtcd) {

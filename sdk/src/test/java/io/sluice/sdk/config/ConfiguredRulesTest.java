@@ -548,9 +548,9 @@ class ConfiguredRulesTest {
   }
 
   /**
-   * While the TLS files cannot be used they are read again quietly (one WARNING in all, however
-   * many tries), and {@link ConfiguredRules#close()} ends the wait: the start thread does not
-   * outlive it.
+   * While the TLS files cannot be used they are read again quietly: one WARNING per problem,
+   * however many tries (here the files are written after the third, with a key that does not fit),
+   * and {@link ConfiguredRules#close()} ends the wait: the start thread does not outlive it.
    */
   @Test
   void tlsFilesAreReadAgainQuietlyUntilClosed() throws Exception {
@@ -561,19 +561,24 @@ class ConfiguredRulesTest {
             .tlsRetry(Duration.ofMillis(20))
             .clients(
                 c -> {
-                  tries.incrementAndGet();
                   trying.set(Thread.currentThread());
-                  throw new EtcdTlsException("could not set up TLS for etcd: not yet", null);
+                  throw new EtcdTlsException(
+                      tries.incrementAndGet() <= 3
+                          ? "could not set up TLS for etcd: not yet"
+                          : "could not set up TLS for etcd: the key does not fit",
+                      null);
                 })
             .build();
     try (LogCapture log = LogCapture.of(ConfiguredRules.class)) {
       live.start();
       assertThat(live.awaitStarted(10, TimeUnit.SECONDS)).isTrue();
-      await().atMost(Duration.ofSeconds(10)).until(() -> tries.get() >= 5);
+      await().atMost(Duration.ofSeconds(10)).until(() -> tries.get() >= 8);
       assertThat(log.warnings())
           .containsExactly(
               "Sluice: could not set up TLS for etcd: not yet; running without etcd until the"
-                  + " files can be used (read again every 20 ms)");
+                  + " files can be used (read again every 20 ms)",
+              "Sluice: could not set up TLS for etcd: the key does not fit; running without etcd"
+                  + " until the files can be used (read again every 20 ms)");
       Thread starter = trying.get();
       assertThat(starter.getName()).isEqualTo("sluice-rules-start");
 
