@@ -25,9 +25,11 @@ import java.util.regex.Pattern;
  * targets its agents report, and suggests a policy for each.
  *
  * <p>Design note: what is known about a target. An agent counts every call per target, and among
- * them the calls no policy matched ({@code unguardedCallsPerMinute}); {@code coveredBy} names the
- * policy that guarded its latest guarded call, {@code null} when none was. So, per agent and
- * target:
+ * them the calls no policy guarded ({@code unguardedCallsPerMinute}: none matched, or a policy in
+ * shadow mode did, which rejects nothing) and, of those, the ones a policy in shadow mode matched
+ * ({@code shadowCallsPerMinute}; agents older than that field count them as guarded); {@code
+ * coveredBy} names the policy that matched its latest matched call, {@code null} when none did. So,
+ * per agent and target:
  *
  * <ol>
  *   <li>A policy of the current document that matches the target's host and port and has neither
@@ -46,11 +48,14 @@ import java.util.regex.Pattern;
  *       policy guards only in part shows up with the part it does not.
  *   <li>An agent older than the unguarded count ({@code null}) cannot say which calls went
  *       unguarded: a valid {@code coveredBy} then counts the whole target as protected.
- *   <li>A valid {@code coveredBy} in shadow mode protects nothing: the policy records and rejects
- *       nothing, so every call counts as unprotected, and the policy is named in {@code shadowedBy}
- *       (its calls in {@code shadowedCallsPerMinute}, all of them from an agent older than the
- *       unguarded count). Before, such a target was left out, and a service whose every policy was
- *       in shadow mode read as "every target is covered".
+ *   <li>The calls a policy in shadow mode matched are unprotected too (it records, but rejects
+ *       nothing): they are among the unguarded calls listed, and counted in {@code
+ *       shadowedCallsPerMinute}, with the policies in shadow mode for this host and port in {@code
+ *       shadowedBy}. An agent older than the shadow count cannot tell them apart from the guarded
+ *       ones: when its {@code coveredBy} is in shadow mode, all its calls that matched a policy
+ *       count as shadowed (all its calls, from an agent older than the unguarded count too).
+ *       Before, calls a policy in shadow mode matched counted as protected, and a service whose
+ *       every policy was in shadow mode read as "every target is covered".
  * </ol>
  *
  * <p>Agents are judged one by one: a target one agent's calls reached guarded and another's not is
@@ -76,18 +81,21 @@ final class UnprotectedTargets {
    *
    * @param target {@code host:port} in canonical spelling (lower case; an IPv6 literal in RFC 5952
    *     form, in brackets), however agents spelled it
-   * @param callsPerMinute unguarded calls in the last minute, summed over agents
+   * @param callsPerMinute unguarded calls in the last minute (those a policy in shadow mode matched
+   *     included), summed over agents
    * @param errorsPerMinute failed unguarded calls in the last minute, summed
    * @param errorRate errors / calls, in [0, 1]
    * @param p99Millis the highest p99 any of these agents reports (over all its calls to the
    *     target); {@code null} when none reports one (no call to it completed in the last minute)
    * @param agents how many agents call it without a breaker guarding (some of) their calls
    * @param guardedCallsPerMinute the calls to it a policy did guard, summed over those agents
-   * @param guardedBy the policies that guarded those calls, sorted; empty when none did
+   * @param guardedBy the policies that guarded those calls, sorted: the agents' latest guarded
+   *     call's, else the document's for this host and port that are not in shadow mode
    * @param shadowedCallsPerMinute the calls to it a policy in shadow mode matched (counted in
    *     {@code callsPerMinute}: such a policy lets every call through), summed over the agents
-   * @param shadowedBy the policies in shadow mode that matched those calls, sorted; empty when none
-   *     did
+   * @param shadowedBy the policies in shadow mode for those calls, sorted: the agents' latest
+   *     matched call's when it is one, else the document's for this host and port; empty when no
+   *     such call was counted
    * @param suggestedPolicy a breaker policy to add to {@code breakers}, in shadow mode first
    */
   record Target(
@@ -163,19 +171,29 @@ final class UnprotectedTargets {
           continue;
         }
         String covering = coverage.covering(host, port, stats.coveredBy());
-        boolean shadowed = covering != null && coverage.inShadowMode(covering);
-        boolean someGuarded = covering != null && !shadowed;
-        long calls = stats.callsPerMinute();
+        long total = stats.callsPerMinute();
+        long calls = total;
         long errors = stats.errorsPerMinute();
-        if (someGuarded) {
-          if (stats.unguardedCallsPerMinute() == null) {
-            continue; // an older agent: cannot tell, counted as protected
+        long shadowed = 0;
+        Long unguarded = stats.unguardedCallsPerMinute();
+        Long unguardedErrors = stats.unguardedErrorsPerMinute();
+        if (covering != null) {
+          if (unguarded != null && stats.shadowCallsPerMinute() != null) {
+            // its unguarded calls include those a policy in shadow mode matched: they say it all,
+            // whichever policy the latest guarded call had
+            calls = Math.min(total, unguarded);
+            errors = Math.min(errors, unguardedErrors == null ? 0 : unguardedErrors);
+            shadowed = Math.min(calls, Math.max(0, stats.shadowCallsPerMinute()));
+          } else if (coverage.inShadowMode(covering)) {
+            // an older agent, whose unguarded calls leave out those a policy in shadow mode
+            // matched, and the latest guarded call had one: none of its calls counts as protected
+            shadowed = unguarded == null ? total : Math.max(0, total - unguarded);
+          } else if (unguarded == null) {
+            continue; // an older agent still: cannot tell, counted as protected
+          } else {
+            calls = Math.min(total, unguarded);
+            errors = Math.min(errors, unguardedErrors == null ? 0 : unguardedErrors);
           }
-          calls = Math.min(calls, stats.unguardedCallsPerMinute());
-          errors =
-              Math.min(
-                  errors,
-                  stats.unguardedErrorsPerMinute() == null ? 0 : stats.unguardedErrorsPerMinute());
           if (calls <= 0) {
             continue;
           }
@@ -198,14 +216,16 @@ final class UnprotectedTargets {
             && (sums.p99 == null || p99 > sums.p99)) {
           sums.p99 = p99;
         }
-        if (someGuarded) {
-          sums.guardedCalls += stats.callsPerMinute() - calls;
-          sums.guardedBy.add(covering);
+        // the latest guarded call's policy is named, and the document's others of that kind for
+        // this host and port when the agent's counts show calls of the other kind
+        long guarded = total - calls;
+        if (guarded > 0) {
+          sums.guardedCalls += guarded;
+          sums.guardedBy.addAll(coverage.policiesFor(host, port, covering, false));
         }
-        if (shadowed) {
-          Long unguarded = stats.unguardedCallsPerMinute();
-          sums.shadowedCalls += unguarded == null ? calls : Math.max(0, calls - unguarded);
-          sums.shadowedBy.add(covering);
+        if (shadowed > 0) {
+          sums.shadowedCalls += shadowed;
+          sums.shadowedBy.addAll(coverage.policiesFor(host, port, covering, true));
         }
       }
     }
@@ -362,6 +382,23 @@ final class UnprotectedTargets {
     String covering(String host, int port, String coveredBy) {
       CompiledRules named = coveredBy == null ? null : byName.get(coveredBy);
       return named != null && matches(named, host, port) ? coveredBy : null;
+    }
+
+    /**
+     * The policies in shadow mode ({@code shadow}) or not that match {@code host:port}: {@code
+     * covering} when it is of that kind, else the document's, in its order.
+     */
+    List<String> policiesFor(String host, int port, String covering, boolean shadow) {
+      if (covering != null && inShadowMode(covering) == shadow) {
+        return List.of(covering);
+      }
+      List<String> names = new ArrayList<>();
+      for (BreakerPolicy p : policies) {
+        if (p.shadow() == shadow && matches(byName.get(p.name()), host, port)) {
+          names.add(p.name());
+        }
+      }
+      return names;
     }
 
     /** Whether the document's policy {@code name} is in shadow mode: it rejects no call. */

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.json.JsonMapper;
 
 class UnprotectedTargetsTest {
@@ -188,6 +189,56 @@ class UnprotectedTargetsTest {
               assertThat(t.guardedCallsPerMinute()).isZero();
               assertThat(t.guardedBy()).isEmpty();
             });
+  }
+
+  /**
+   * An agent that counts the calls a policy in shadow mode matched among its unguarded ones gives
+   * the same row whichever policy its latest call had: here a shadow policy for {@code /pay/**}
+   * comes before a catch-all that guards the rest. Before, the row came and went with {@code
+   * coveredBy}: hidden when it named the catch-all, every call counted when it named the shadow
+   * one.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"rest", "pay"})
+  void theCallsAPolicyInShadowModeMatchedAreListedWhicheverPolicyTheLatestCallHad(String latest) {
+    RuleDocument document =
+        breakers(
+            """
+            [{"name":"pay","match":{"host":"payments*","path":"/pay/**"},"shadow":true},
+             {"name":"rest","match":{"host":"payments*"}}]
+            """);
+    List<UnprotectedTargets.Target> found =
+        UnprotectedTargets.find(
+            List.of(
+                agent(
+                    "a",
+                    new AgentStatus.TargetStats(
+                        "payments:8080", 100, 12, 300.0, latest, 40L, 10L, 40L))),
+            document);
+    assertThat(found)
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.callsPerMinute()).isEqualTo(40);
+              assertThat(t.errorsPerMinute()).isEqualTo(10);
+              assertThat(t.shadowedCallsPerMinute()).isEqualTo(40);
+              assertThat(t.shadowedBy()).containsExactly("pay");
+              assertThat(t.guardedCallsPerMinute()).isEqualTo(60);
+              assertThat(t.guardedBy()).containsExactly("rest");
+            });
+  }
+
+  /** An agent whose every call an enforcing policy guarded, none in shadow mode: not listed. */
+  @Test
+  void aTargetWhoseShadowCountIsZeroAndEveryCallGuardedIsNotListed() {
+    assertThat(
+            listed(
+                PAY_POST_ONLY,
+                agent(
+                    "a",
+                    new AgentStatus.TargetStats(
+                        "payments:8080", 100, 12, 300.0, "pay", 0L, 0L, 0L))))
+        .isEmpty();
   }
 
   @Test

@@ -283,10 +283,14 @@ public record AgentStatus(
    *     target no call reached does not pass for a fast one
    * @param coveredBy the breaker policy that guarded the latest guarded call to the target, or
    *     {@code null} when none was guarded
-   * @param unguardedCallsPerMinute the calls no breaker policy matched (so a target a method- or
-   *     path-restricted policy guards only in part shows its other calls); {@code null} from agents
-   *     older than this field
+   * @param unguardedCallsPerMinute the calls no breaker policy guarded (so a target a method- or
+   *     path-restricted policy guards only in part shows its other calls): those no policy matched,
+   *     and those a policy in shadow mode matched (it rejects nothing); {@code null} from agents
+   *     older than this field. Agents older than {@code shadowCallsPerMinute} left the latter out
    * @param unguardedErrorsPerMinute the failed calls among those; {@code null} like the former
+   * @param shadowCallsPerMinute the calls among the unguarded ones that a policy in shadow mode
+   *     matched; {@code null} from agents older than this field, whose unguarded calls leave them
+   *     out
    */
   public record TargetStats(
       String target,
@@ -295,7 +299,31 @@ public record AgentStatus(
       Double p99Millis,
       String coveredBy,
       Long unguardedCallsPerMinute,
-      Long unguardedErrorsPerMinute) {
+      Long unguardedErrorsPerMinute,
+      Long shadowCallsPerMinute) {
+
+    /**
+     * Statistics without the shadow part, as agents older than that field report them (their
+     * unguarded calls leave out those a policy in shadow mode matched).
+     */
+    public TargetStats(
+        String target,
+        long callsPerMinute,
+        long errorsPerMinute,
+        Double p99Millis,
+        String coveredBy,
+        Long unguardedCallsPerMinute,
+        Long unguardedErrorsPerMinute) {
+      this(
+          target,
+          callsPerMinute,
+          errorsPerMinute,
+          p99Millis,
+          coveredBy,
+          unguardedCallsPerMinute,
+          unguardedErrorsPerMinute,
+          null);
+    }
 
     /** Statistics without the unguarded part, as agents older than those fields report them. */
     public TargetStats(
@@ -304,7 +332,7 @@ public record AgentStatus(
         long errorsPerMinute,
         Double p99Millis,
         String coveredBy) {
-      this(target, callsPerMinute, errorsPerMinute, p99Millis, coveredBy, null, null);
+      this(target, callsPerMinute, errorsPerMinute, p99Millis, coveredBy, null, null, null);
     }
   }
 }

@@ -114,6 +114,25 @@ class AgentStatusCodecTest {
         .contains("\"unguardedCallsPerMinute\":40,\"unguardedErrorsPerMinute\":5");
   }
 
+  /**
+   * The calls a policy in shadow mode matched are written and read back; a status without them (an
+   * agent older than the field) reads as not counted, which the control plane tells apart.
+   */
+  @Test
+  void writesAndReadsBackTheCallsAPolicyInShadowModeMatched() {
+    AgentStatus.TargetStats shadowed =
+        new AgentStatus.TargetStats("payments:8080", 600, 6, 12.0, "pay", 40L, 5L, 30L);
+    AgentStatus status =
+        STATUS.withLists(STATUS.rejected(), STATUS.breakers(), 0, List.of(shadowed), 0);
+
+    String json = AgentStatusCodec.write(status);
+
+    assertThat(json).contains("\"shadowCallsPerMinute\":30");
+    assertThat(AgentStatusCodec.parse(json.getBytes(StandardCharsets.UTF_8)))
+        .hasValueSatisfying(read -> assertThat(read.topTargets()).containsExactly(shadowed));
+    assertThat(AgentStatusCodec.write(STATUS)).doesNotContain("shadowCallsPerMinute");
+  }
+
   /** A target no call completed to (all rejected) has no p99: left out, and read back as none. */
   @Test
   void leavesOutTheP99OfATargetNoCallCompletedToAndReadsItBackAsNone() {

@@ -470,7 +470,9 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
   private void record(Call call, long end, boolean failed, Throwable error) {
     long duration = Math.max(0, end - call.startNanos);
     PolicyState policy = call.policy;
-    call.target.recorder.record(end, duration, failed, policy != null);
+    // a policy in shadow mode rejects nothing: its calls count as unguarded, and as shadowed
+    boolean shadow = policy != null && policy.shadow;
+    call.target.recorder.record(end, duration, failed, policy != null && !shadow, shadow);
     ManagedBreaker breaker = call.breaker;
     CircuitBreaker cb = call.circuitBreaker;
     if (breaker == null || cb == null) {
@@ -848,7 +850,8 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
                 snap.p99Millis(),
                 covered,
                 snap.unguardedCalls(),
-                snap.unguardedErrors()));
+                snap.unguardedErrors(),
+                snap.shadowCalls()));
       }
     }
     all.sort(

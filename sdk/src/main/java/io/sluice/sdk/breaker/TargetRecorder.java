@@ -5,12 +5,13 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Calls, errors and a latency histogram of one outgoing target over the current and the previous
- * minute, and the calls and errors no breaker policy guarded, in fixed arrays (about 650 bytes per
- * target). Recording is a few atomic increments. Reports approximate a sliding minute: the current
- * minute plus the previous one weighted by the part of it still inside the last 60 seconds.
- * Latencies go into buckets of half an octave of microseconds (16 µs .. 4.5 min), so a reported p99
- * is the upper bound of its bucket (at most about 50% above the true value); the buckets also count
- * the completed calls. A rotation racing with a recording may lose that one recording.
+ * minute, the calls and errors no breaker policy guarded, and among them those a policy in shadow
+ * mode matched, in fixed arrays (about 700 bytes per target). Recording is a few atomic increments.
+ * Reports approximate a sliding minute: the current minute plus the previous one weighted by the
+ * part of it still inside the last 60 seconds. Latencies go into buckets of half an octave of
+ * microseconds (16 µs .. 4.5 min), so a reported p99 is the upper bound of its bucket (at most
+ * about 50% above the true value); the buckets also count the completed calls. A rotation racing
+ * with a recording may lose that one recording.
  */
 final class TargetRecorder {
 
@@ -30,6 +31,7 @@ final class TargetRecorder {
   private final AtomicLongArray rejected = new AtomicLongArray(2);
   private final AtomicLongArray unguarded = new AtomicLongArray(2);
   private final AtomicLongArray unguardedErrors = new AtomicLongArray(2);
+  private final AtomicLongArray shadowed = new AtomicLongArray(2);
   private final AtomicIntegerArray latencies = new AtomicIntegerArray(2 * BUCKETS);
   private volatile Minute current;
 
@@ -43,9 +45,11 @@ final class TargetRecorder {
 
   /**
    * Records a completed call: one atomic increment for a guarded success (the call count is the sum
-   * of the latency buckets), one more for an error, one or two more for a call no policy guarded.
+   * of the latency buckets), one more for an error, one or two more for a call no policy guarded,
+   * and one more for one a policy in shadow mode matched ({@code shadow}: it rejects nothing, so
+   * such a call is not {@code guarded}).
    */
-  void record(long nowNanos, long durationNanos, boolean error, boolean guarded) {
+  void record(long nowNanos, long durationNanos, boolean error, boolean guarded, boolean shadow) {
     int slot = slot(nowNanos);
     if (slot < 0) {
       return;
@@ -57,6 +61,9 @@ final class TargetRecorder {
       unguarded.incrementAndGet(slot);
       if (error) {
         unguardedErrors.incrementAndGet(slot);
+      }
+      if (shadow) {
+        shadowed.incrementAndGet(slot);
       }
     }
     latencies.incrementAndGet(slot * BUCKETS + bucket(durationNanos / 1000));
@@ -95,6 +102,7 @@ final class TargetRecorder {
       rejected.set(slot, 0);
       unguarded.set(slot, 0);
       unguardedErrors.set(slot, 0);
+      shadowed.set(slot, 0);
       for (int i = 0; i < BUCKETS; i++) {
         latencies.set(slot * BUCKETS + i, 0);
       }
@@ -145,6 +153,7 @@ final class TargetRecorder {
     double unguardedCount = wCur * unguarded.get(cur) + wPrev * unguarded.get(prev);
     double unguardedErrorCount =
         wCur * unguardedErrors.get(cur) + wPrev * unguardedErrors.get(prev);
+    double shadowedCount = wCur * shadowed.get(cur) + wPrev * shadowed.get(prev);
     Double p99 = null;
     if (total > 0) {
       double rank = total * 0.99;
@@ -162,13 +171,20 @@ final class TargetRecorder {
         Math.round(errorCount),
         p99,
         Math.round(unguardedCount),
-        Math.round(unguardedErrorCount));
+        Math.round(unguardedErrorCount),
+        Math.round(shadowedCount));
   }
 
   /**
-   * Traffic over the last minute; the unguarded calls and errors are part of the totals. {@code
+   * Traffic over the last minute; the unguarded calls and errors are part of the totals, and the
+   * calls a policy in shadow mode matched ({@code shadowCalls}) part of the unguarded ones. {@code
    * p99Millis} is {@code null} when no call completed (every one was rejected, or none was made).
    */
   record Snapshot(
-      long calls, long errors, Double p99Millis, long unguardedCalls, long unguardedErrors) {}
+      long calls,
+      long errors,
+      Double p99Millis,
+      long unguardedCalls,
+      long unguardedErrors,
+      long shadowCalls) {}
 }

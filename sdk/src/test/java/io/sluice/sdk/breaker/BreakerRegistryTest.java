@@ -1777,6 +1777,44 @@ class BreakerRegistryTest {
     assertThat(state()).as("the shadow breaker still closes by itself").isEqualTo("CLOSED");
   }
 
+  /**
+   * A policy in shadow mode rejects nothing: the calls it matched (let through by its open breaker
+   * too) count as unguarded in the target statistics, and as shadowed, so the control plane lists
+   * them as unprotected whichever policy guarded the latest call. Before, they counted as guarded.
+   */
+  @Test
+  void callsAPolicyInShadowModeMatchedCountAsUnguardedAndShadowed() {
+    holder.publish(
+        rules(
+            2,
+            Policies.with(
+                Policies.policy("pay", new CallMatch("payments*", 8080, null, "/pay/**")),
+                50,
+                Duration.ofSeconds(10),
+                BreakerScope.TARGET,
+                true),
+            Policies.policy("rest", new CallMatch("payments*", 8080, null, null))));
+    for (int i = 0; i < 6; i++) {
+      GuardedCall shadowed = registry.start(HOST, 8080, "POST", "/pay/" + i);
+      assertThat(shadowed.permitted()).isTrue();
+      shadowed.onError(new IOException("connection refused"));
+    }
+    for (int i = 0; i < 3; i++) {
+      registry.start(HOST, 8080, "GET", "/orders").onResponse(200);
+    }
+
+    assertThat(registry.topTargets(5))
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.callsPerMinute()).isEqualTo(9);
+              assertThat(t.coveredBy()).as("the latest guarded call's").isEqualTo("rest");
+              assertThat(t.unguardedCallsPerMinute()).isEqualTo(6L);
+              assertThat(t.unguardedErrorsPerMinute()).isEqualTo(6L);
+              assertThat(t.shadowCallsPerMinute()).isEqualTo(6L);
+            });
+  }
+
   @Test
   void rejectedCallMarksTheCurrentClientSpanAsAnError() {
     SpanData data = spanOfRejectedCall(io.opentelemetry.api.trace.SpanKind.CLIENT);
