@@ -35,7 +35,7 @@ public final class JdkHttpAnswers implements SluiceBridge.JdkHttpAnswers {
    */
   @Override
   public Object reject(SluiceCall call, Object request, Object handler) {
-    if (call.respond() && !openingWebSocket()) {
+    if (call.respond() && !openingWebSocket(request)) {
       try {
         return respond(call, (HttpRequest) request, (HttpResponse.BodyHandler<?>) handler);
       } catch (Throwable t) {
@@ -51,9 +51,15 @@ public final class JdkHttpAnswers implements SluiceBridge.JdkHttpAnswers {
    * caller's thread. It gets the mode-error answer: the JDK casts the handshake's response to an
    * internal type no synthetic response can be, and a response mode answer failed the app's future
    * with a {@link ClassCastException} (its listener told nothing). Asked of rejections in response
-   * mode only; false if the stack cannot be read.
+   * mode only; false if the stack cannot be read. The stack is walked only for a request of the
+   * JDK's own internal class, which the handshake sends ({@code buildForWebSocket()}): a request an
+   * app builds is another class ({@code HttpRequest.newBuilder()...build()} makes an immutable
+   * one), and walking the stack on each of its rejections cost microseconds under an open breaker.
    */
-  private static boolean openingWebSocket() {
+  private static boolean openingWebSocket(Object request) {
+    if (request == null || !INTERNAL_REQUEST.equals(request.getClass().getName())) {
+      return false;
+    }
     try {
       return StackWalker.getInstance()
           .walk(frames -> frames.anyMatch(f -> f.getClassName().equals(OPENING_HANDSHAKE)));
@@ -64,6 +70,9 @@ public final class JdkHttpAnswers implements SluiceBridge.JdkHttpAnswers {
 
   private static final String OPENING_HANDSHAKE =
       "jdk.internal.net.http.websocket.OpeningHandshake";
+
+  /** The class of the requests the JDK builds for itself, the handshake's among them. */
+  private static final String INTERNAL_REQUEST = "jdk.internal.net.http.HttpRequestImpl";
 
   private static <T> CompletableFuture<HttpResponse<T>> respond(
       SluiceCall call, HttpRequest request, HttpResponse.BodyHandler<T> handler) {
