@@ -4001,6 +4001,23 @@ class ControlPlaneApiIT {
         .isEqualTo(200);
     assertThat(api.get(path + "/history", READER).json().get("entries").get(0).get("comment"))
         .hasToString("\"done\"");
+    // and does not count against the length: 1000 characters and a line break are taken whole
+    String longest = "c".repeat(1000);
+    assertThat(
+            api.put(
+                    path,
+                    WRITER,
+                    document(null, 0.6, "r"),
+                    Map.of(
+                        "X-Sluice-Comment",
+                        longest + "%0A",
+                        "X-Sluice-Comment-Encoding",
+                        "percent"))
+                .status())
+        .isEqualTo(200);
+    assertThat(api.get(path + "/history", READER).json().get("entries").get(0).get("comment"))
+        .hasToString("\"" + longest + "\"");
+    assertThat(refusedComment(api, path, longest + "c")).contains("longer than 1000 characters");
   }
 
   /**

@@ -257,7 +257,7 @@ public final class EtcdUnavailableException extends RuntimeException {
    *     #outcomeUnknown()})
    * @param sentNanos when it was sent ({@link #sentNanos()})
    */
-  static EtcdUnavailableException interrupted(
+  public static EtcdUnavailableException interrupted(
       String what, InterruptedException cause, boolean outcomeUnknown, long sentNanos) {
     return new EtcdUnavailableException(
         Reason.INTERRUPTED,

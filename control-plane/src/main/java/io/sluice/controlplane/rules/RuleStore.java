@@ -332,9 +332,9 @@ public final class RuleStore {
    */
   private static ApiException etcdFailedAhead(ServiceWriteLocks.EtcdFailure ahead) {
     return ApiException.etcdUnavailableSince(
-        "etcd is unavailable or did not answer in time (a write of the same rules, which this one"
-            + " waited its turn behind, found it so); this write was not sent and nothing was"
-            + " changed. Try again shortly."
+        "etcd is unavailable or did not answer in time (a write this one waited its turn behind,"
+            + " of these rules or of others that share their turn, found it so); this write was not"
+            + " sent and nothing was changed. Try again shortly."
             + EtcdUnavailableException.neverAnswered(ahead.hint())
             + EtcdUnavailableException.throughItsProxy(ahead.proxysAnswer()),
         ahead.sentNanos());

@@ -319,12 +319,13 @@ class RulesController {
 
   private static RuleStore.Change change(HttpServletRequest request, String comment) {
     comment = decodeComment(comment, request.getHeader(COMMENT_ENCODING));
+    // trimmed first: the whitespace around it is not kept, so it does not count either
+    comment = comment == null || comment.isBlank() ? null : comment.strip();
     if (comment != null && comment.length() > MAX_COMMENT_LENGTH) {
       throw new ApiException(
           ProblemType.INVALID_REQUEST,
           "X-Sluice-Comment is longer than " + MAX_COMMENT_LENGTH + " characters");
     }
-    comment = comment == null || comment.isBlank() ? null : comment.strip();
     requireOneLine(comment);
     return new RuleStore.Change(Caller.of(request).name(), comment);
   }

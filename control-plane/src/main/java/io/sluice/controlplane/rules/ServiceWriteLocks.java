@@ -53,19 +53,24 @@ final class ServiceWriteLocks {
    * Waits for the turn of {@code service}'s write, at most {@link #waitLimit()}.
    *
    * @return the turn, to {@linkplain Turn#release() release} when the write is done, or {@code
-   *     null} if the turn did not come in time or the thread was interrupted (its flag set again)
+   *     null} if the turn did not come in time
+   * @throws EtcdUnavailableException {@linkplain EtcdUnavailableException#interrupted()
+   *     interrupted}, its flag set again, when the thread was interrupted while it waited: the
+   *     control plane is stopping, which is what to answer, not other writes' contention
    */
   Turn await(String service) {
     Stripe stripe = stripe(service);
     // read before waiting: a failure recorded after this was one of a write ahead of this one
     EtcdFailure before = stripe.lastEtcdFailure;
+    long began = System.nanoTime();
     try {
       if (!stripe.lock.tryLock(wait.toNanos(), TimeUnit.NANOSECONDS)) {
         return null;
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return null;
+      throw EtcdUnavailableException.interrupted(
+          "the write of " + service + "'s rules waited its turn; it was not sent", e, false, began);
     }
     EtcdFailure now = stripe.lastEtcdFailure;
     return new Turn(stripe, now == before ? null : now);

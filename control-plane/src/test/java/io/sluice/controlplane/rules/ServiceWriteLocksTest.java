@@ -3,6 +3,7 @@ package io.sluice.controlplane.rules;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.controlplane.etcd.EtcdUnavailableException;
 import io.sluice.controlplane.etcd.TestEtcdFailures;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -53,6 +54,41 @@ class ServiceWriteLocksTest {
     ahead.release();
 
     assertThat(told.get(10, TimeUnit.SECONDS).proxysAnswer()).isEqualTo("HTTP 502");
+  }
+
+  /**
+   * A wait the control plane's stop interrupts is the stop to answer (a 503 of a stopping control
+   * plane), its flag set again: before, it read as a turn that did not come in time, and the write
+   * was answered 409 write-contention, "written by other requests for 30 s".
+   */
+  @Test
+  void aWaitTheStopInterruptsSaysSo() throws Exception {
+    ServiceWriteLocks.Turn ahead = locks.await("orders");
+    try {
+      CompletableFuture<Throwable> waited =
+          CompletableFuture.supplyAsync(
+              () -> {
+                Thread.currentThread().interrupt();
+                try {
+                  ServiceWriteLocks.Turn turn = locks.await("orders");
+                  turn.release();
+                  return null;
+                } catch (EtcdUnavailableException e) {
+                  return Thread.currentThread().isInterrupted() ? e : new AssertionError("flag");
+                }
+              },
+              behind);
+      assertThat(waited.get(10, TimeUnit.SECONDS))
+          .isInstanceOfSatisfying(
+              EtcdUnavailableException.class,
+              e -> {
+                assertThat(e.interrupted()).isTrue();
+                assertThat(e.outcomeUnknown()).isFalse();
+                assertThat(e.getMessage()).contains("orders");
+              });
+    } finally {
+      ahead.release();
+    }
   }
 
   @Test
