@@ -25,6 +25,9 @@ import java.lang.ref.WeakReference;
  *       sinks or content streams throw on this thread is the target's I/O ({@link #sendFailed}),
  *       and what the writer throws is the app's unless it is, or wraps, such a failure ({@link
  *       #writerThrew}).
+ *   <li>OkHttp's {@code Authenticator}: what the app's authenticator throws while OkHttp answers a
+ *       401 or 407 (a token refresh that failed) is noted alike: the target only asked for
+ *       credentials.
  * </ul>
  *
  * <p>State is JDK-typed and held weakly: the app's failures, each as long as the exception itself

@@ -778,8 +778,14 @@ abstract class AbstractHttpClientIT {
                 .doesNotContain("Sluice circuit breaker"));
       }
 
-      // a URL the server holds back (Downstream.SLOW) is asked again without that: answered at once
-      AppAnswer next = app.call(client(), "GET", url.replace(Downstream.SLOW, "/"), Map.of());
+      // a URL the server holds back (Downstream.SLOW) or answers 401 (UNAUTHORIZED) is asked again
+      // without that: answered at once
+      AppAnswer next =
+          app.call(
+              client(),
+              "GET",
+              url.replace(Downstream.SLOW, "/").replace(Downstream.UNAUTHORIZED, "/"),
+              Map.of());
       assertThat(next.failed()).as("the call after: %s", next.error()).isFalse();
       assertThat(next.status()).isEqualTo(200);
       awaitClosedWithoutFailures(app, service, name);
@@ -874,6 +880,23 @@ abstract class AbstractHttpClientIT {
       throws Exception {
     checkRequestsTheAppsOwnCodeFailsLeaveTheBreakerClosed(
         failingInterceptorClient, "java.lang.IllegalStateException: the app's interceptor failed");
+  }
+
+  /**
+   * Six requests of test app style {@code okhttp-failing-authenticator} to a path the server
+   * answers 401, whose authenticator throws an {@code IOException} of the app's, leave the breaker
+   * of a policy on that path closed; the next call, without the 401, reaches the server.
+   */
+  void checkRequestsTheAppsAuthenticatorFailsLeaveTheBreakerClosed() throws Exception {
+    String policy = "authenticator-" + client();
+    checkAppFailuresLeaveTheBreakerClosed(
+        policy,
+        Rules.breaker(policy, downstream.port(), "/appauth/**", "120s", Rules.ERROR, false),
+        "okhttp-failing-authenticator",
+        "GET",
+        downstream.url("/appauth" + Downstream.UNAUTHORIZED + client()),
+        "failed by the app's own authenticator",
+        error -> error.contains("java.io.IOException: the app's token refresh failed"));
   }
 
   /**

@@ -43,6 +43,12 @@ final class Downstream implements AutoCloseable {
    */
   static final String DROP = "/drop/";
 
+  /**
+   * Requests whose path contains this segment are answered 401 with a {@code WWW-Authenticate}
+   * challenge: calls the client's authenticator then answers.
+   */
+  static final String UNAUTHORIZED = "/unauthorized/";
+
   /** The TLS server's PKCS12 key store, a class path resource (also the test app's trust store). */
   static final String TLS_KEY_STORE = "/io/sluice/javaagent/tls/downstream.p12";
 
@@ -106,6 +112,12 @@ final class Downstream implements AutoCloseable {
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
             }
+          }
+          if (path.contains(UNAUTHORIZED)) {
+            exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"downstream\"");
+            exchange.sendResponseHeaders(401, -1);
+            exchange.close();
+            return;
           }
           if (path.startsWith(MOVED)) {
             exchange.getResponseHeaders().add("Location", path.substring(MOVED.length() - 1));

@@ -88,6 +88,16 @@ interface OkHttpExecuteScenarios {
   }
 
   /**
+   * An {@code Authenticator} of the app's that fails with an {@code IOException} when the target
+   * asks for credentials (a 401): the app's token refresh failed, not the target. Counted, those
+   * calls opened the breaker of a target that only answered 401.
+   */
+  @Test
+  default void requestsTheAppsAuthenticatorFailsLeaveTheBreakerClosed() throws Exception {
+    suite().checkRequestsTheAppsAuthenticatorFailsLeaveTheBreakerClosed();
+  }
+
+  /**
    * A synthetic response whose policy sets {@code Content-Type} has a body of that media type
    * ({@code ResponseBody#contentType}), as OkHttp's own responses do: before, it had none.
    */

@@ -130,6 +130,24 @@ final class Clients {
             .build();
   }
 
+  /** What the app's failing authenticator throws ({@code okhttp-failing-authenticator}). */
+  static final String APP_AUTHENTICATOR_FAILED = "the app's token refresh failed";
+
+  /**
+   * OkHttp whose authenticator, the app's own code, fails with an {@code IOException} for every 401
+   * (a token refresh whose auth server is down).
+   */
+  private static final class OkFailingAuthenticator {
+    static final OkHttpClient CLIENT =
+        Ok.CLIENT
+            .newBuilder()
+            .authenticator(
+                (route, response) -> {
+                  throw new IOException(APP_AUTHENTICATOR_FAILED);
+                })
+            .build();
+  }
+
   /** Apache HttpClient 5 whose request interceptor, the app's own code, throws. */
   private static final class ApacheFailingInterceptor {
     static final CloseableHttpClient CLIENT =
@@ -322,6 +340,7 @@ final class Clients {
       case "okhttp-failing-body" -> RequestBodyClients::okhttpFailingBody;
       case "jdk-failing-handler" -> Clients::jdkFailingHandler;
       case "okhttp-failing-interceptor" -> Clients::okhttpFailingInterceptor;
+      case "okhttp-failing-authenticator" -> Clients::okhttpFailingAuthenticator;
       case "apache-failing-interceptor" -> Clients::apacheFailingInterceptor;
       case "apache-raw-request-line" -> Clients::apacheRawRequestLine;
       case "apache4-raw-request-line" -> ApacheHttpClient4Clients::rawRequestLine;
@@ -577,6 +596,11 @@ final class Clients {
 
   private static ClientAnswer okhttpFailingInterceptor(String method, String url) throws Exception {
     return ok(OkFailingInterceptor.CLIENT.newCall(okRequest(method, url)).execute());
+  }
+
+  private static ClientAnswer okhttpFailingAuthenticator(String method, String url)
+      throws Exception {
+    return ok(OkFailingAuthenticator.CLIENT.newCall(okRequest(method, url)).execute());
   }
 
   private static ClientAnswer okhttpLateTimeout(String method, String url) throws Exception {

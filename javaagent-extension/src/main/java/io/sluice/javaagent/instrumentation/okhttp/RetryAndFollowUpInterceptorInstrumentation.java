@@ -1,13 +1,16 @@
 package io.sluice.javaagent.instrumentation.okhttp;
 
 import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
+import io.sluice.javaagent.bridge.RequestBodyFailures;
 import io.sluice.javaagent.bridge.SluiceBridge;
 import io.sluice.javaagent.bridge.SluiceCall;
 import java.io.IOException;
+import java.net.ProtocolException;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
@@ -32,7 +35,10 @@ import okhttp3.ResponseBody;
  * without the network, a cached response or OkHttp's {@code 504} to an {@code only-if-cached}
  * request it cannot answer, never reached the target and is discarded, as is one that fails with
  * anything but an {@code IOException} (the app's own code OkHttp runs for the call, a network
- * interceptor or its cookie jar, threw it).
+ * interceptor or its cookie jar, threw it). An {@code IOException} the app's {@code Authenticator}
+ * (or proxy authenticator) throws for a 401 or 407, a token refresh that failed, is the app's too
+ * ({@code followUpRequest}, see {@link FollowUpAdvice}): counted, it was charged to the target that
+ * only asked for credentials, whose breaker opened while the auth server was down.
  */
 final class RetryAndFollowUpInterceptorInstrumentation implements TypeInstrumentation {
 
@@ -46,6 +52,33 @@ final class RetryAndFollowUpInterceptorInstrumentation implements TypeInstrument
     transformer.applyAdviceToMethod(
         named("intercept").and(takesArguments(1)),
         RetryAndFollowUpInterceptorInstrumentation.class.getName() + "$InterceptAdvice");
+    // followUpRequest(Response, Route) in 3.x, (Response, Exchange) in 4.x, (Response, Exchange,
+    // Interceptor.Chain) in 5.x
+    transformer.applyAdviceToMethod(
+        named("followUpRequest").and(takesArgument(0, named("okhttp3.Response"))),
+        RetryAndFollowUpInterceptorInstrumentation.class.getName() + "$FollowUpAdvice");
+  }
+
+  /**
+   * Notes what the app's authenticator throws while OkHttp answers a 401 or 407 as the app's own
+   * failure ({@link RequestBodyFailures#writerThrew}), so that {@code intercept}'s call, failing
+   * with it, counts neither way. OkHttp's own refusal there ({@code ProtocolException}: a 407
+   * without a proxy) stays the target's.
+   */
+  @SuppressWarnings("unused")
+  static final class FollowUpAdvice {
+
+    private FollowUpAdvice() {}
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    static void exit(@Advice.Argument(0) Response response, @Advice.Thrown Throwable thrown) {
+      if (thrown instanceof IOException
+          && !(thrown instanceof ProtocolException)
+          && response != null
+          && (response.code() == 401 || response.code() == 407)) {
+        RequestBodyFailures.writerThrew(thrown);
+      }
+    }
   }
 
   @SuppressWarnings({"unused", "deprecation"})
