@@ -199,7 +199,9 @@ final class Target {
    * Kept, such a breaker guards nothing yet stays listed and metered in whatever state it was left
    * (half-open for ever, the trial calls never coming), and the target stays "covered" by its
    * policy. A later call its policy matches again starts a fresh, closed one, as a call to a target
-   * forgotten when idle does. Returns whether any was dropped.
+   * forgotten when idle does. A call that got the breaker just before (the first in a whole idle
+   * expiry) runs on it as dropped, let through and counted nowhere, as a call racing an eviction
+   * does. Returns whether any was dropped.
    */
   synchronized boolean forgetIdleBreakers(long nowNanos, long idleNanos) {
     ManagedBreaker[] current = breakers;
