@@ -256,13 +256,7 @@ public final class ConfiguredRules implements AutoCloseable {
         }
       }
     } catch (RuntimeException | LinkageError e) {
-      QuietLog.write(
-          logger,
-          Level.SEVERE,
-          "Sluice could not set up its rule source ("
-              + e.getMessage()
-              + "); the rules in force stay",
-          e);
+      setupFailed(e);
     } finally {
       if (closed.get()) {
         closeParts(); // close() may have run before these parts existed
@@ -295,26 +289,13 @@ public final class ConfiguredRules implements AutoCloseable {
         }
       } catch (RuntimeException | LinkageError failed) {
         // what runs meanwhile could not be set up: the files are still waited for, as said
-        QuietLog.write(
-            logger,
-            Level.SEVERE,
-            "Sluice could not set up its rule source ("
-                + failed.getMessage()
-                + "); the rules in force stay",
-            failed);
+        setupFailed(failed);
       }
       return false;
     } catch (RuntimeException | LinkageError e) {
       // a LinkageError too: an app with a clashing gRPC, Netty or Vert.x on its class path; the
       // rules file or last-known-good rules still run, as for any other client failure
-      QuietLog.write(
-          logger,
-          Level.SEVERE,
-          "Sluice could not create its etcd client ("
-              + e.getMessage()
-              + "); "
-              + withoutEtcdUntilRestart(),
-          e);
+      clientFailed(e);
       startWithoutEtcd(service);
       return true;
     }
@@ -328,8 +309,9 @@ public final class ConfiguredRules implements AutoCloseable {
    * {@link #close()}. Exists because a certificate is often written by a sidecar after the app
    * started (a Vault or SPIFFE agent, a CSI driver that mounts late): before, the agent ran without
    * etcd until a restart. Runs on the background start thread, after {@link #awaitStarted} is
-   * through: what runs meanwhile is set up. Files that still cannot be used are said again at FINE
-   * only; a failure other than the files' ends the wait with one SEVERE line.
+   * through: what runs meanwhile is set up. Files that still cannot be used are said again at FINE,
+   * or as a WARNING when the problem changed; a failure other than the files' ends the wait with
+   * one SEVERE line.
    */
   private void waitForTlsFiles() {
     try {
@@ -349,14 +331,7 @@ public final class ConfiguredRules implements AutoCloseable {
               null);
           continue;
         } catch (RuntimeException | LinkageError e) {
-          QuietLog.write(
-              logger,
-              Level.SEVERE,
-              "Sluice could not create its etcd client ("
-                  + e.getMessage()
-                  + "); "
-                  + withoutEtcdUntilRestart(),
-              e);
+          clientFailed(e);
           return;
         }
         if (closed.get()) {
@@ -379,17 +354,32 @@ public final class ConfiguredRules implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException | LinkageError e) {
-      QuietLog.write(
-          logger,
-          Level.SEVERE,
-          "Sluice could not set up its rule source ("
-              + e.getMessage()
-              + "); the rules in force stay",
-          e);
+      setupFailed(e);
       if (closed.get()) {
         closeParts();
       }
     }
+  }
+
+  /** The SEVERE line of an etcd client that could not be made, for another reason than TLS. */
+  private void clientFailed(Throwable e) {
+    QuietLog.write(
+        logger,
+        Level.SEVERE,
+        "Sluice could not create its etcd client ("
+            + e.getMessage()
+            + "); "
+            + withoutEtcdUntilRestart(),
+        e);
+  }
+
+  /** The SEVERE line of a rule source that could not be set up: the rules in force stay. */
+  private static void setupFailed(Throwable e) {
+    QuietLog.write(
+        logger,
+        Level.SEVERE,
+        "Sluice could not set up its rule source (" + e.getMessage() + "); the rules in force stay",
+        e);
   }
 
   /**
