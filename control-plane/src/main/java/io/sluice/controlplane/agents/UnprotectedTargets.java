@@ -89,7 +89,7 @@ final class UnprotectedTargets {
    *     target); {@code null} when none reports one (no call to it completed in the last minute)
    * @param agents how many agents call it without a breaker guarding (some of) their calls
    * @param guardedCallsPerMinute the calls to it a policy did guard, summed over those agents
-   * @param guardedBy the policies that guarded those calls, sorted: the agents' latest guarded
+   * @param guardedBy the policies that guarded those calls, sorted: the agents' latest matched
    *     call's, else the document's for this host and port that are not in shadow mode
    * @param shadowedCallsPerMinute the calls to it a policy in shadow mode matched (counted in
    *     {@code callsPerMinute}: such a policy lets every call through), summed over the agents
@@ -177,26 +177,27 @@ final class UnprotectedTargets {
         long shadowed = 0;
         Long unguarded = stats.unguardedCallsPerMinute();
         Long unguardedErrors = stats.unguardedErrorsPerMinute();
+        Long shadowCalls = stats.shadowCallsPerMinute();
+        // a newer agent's unguarded calls include those a policy in shadow mode matched
+        boolean countsShadow = unguarded != null && shadowCalls != null;
         if (covering != null) {
-          if (unguarded != null && stats.shadowCallsPerMinute() != null) {
-            // its unguarded calls include those a policy in shadow mode matched: they say it all,
-            // whichever policy the latest guarded call had
-            calls = Math.min(total, unguarded);
-            errors = Math.min(errors, unguardedErrors == null ? 0 : unguardedErrors);
-            shadowed = Math.min(calls, Math.max(0, stats.shadowCallsPerMinute()));
-          } else if (coverage.inShadowMode(covering)) {
+          if (!countsShadow && coverage.inShadowMode(covering)) {
             // an older agent, whose unguarded calls leave out those a policy in shadow mode
-            // matched, and the latest guarded call had one: none of its calls counts as protected
+            // matched, and its latest matched call had one: none of its calls counts as protected
             shadowed = unguarded == null ? total : Math.max(0, total - unguarded);
           } else if (unguarded == null) {
             continue; // an older agent still: cannot tell, counted as protected
           } else {
+            // the unguarded calls are the unprotected ones, whichever policy the latest had
             calls = Math.min(total, unguarded);
             errors = Math.min(errors, unguardedErrors == null ? 0 : unguardedErrors);
           }
           if (calls <= 0) {
             continue;
           }
+        }
+        if (countsShadow) {
+          shadowed = Math.min(calls, Math.max(0, shadowCalls));
         }
         // one row per target however agents spell it: older agents report a host as their
         // client spelled it ([0:0:0:0:0:0:0:1], Payments), newer ones in canonical form, and
@@ -216,8 +217,8 @@ final class UnprotectedTargets {
             && (sums.p99 == null || p99 > sums.p99)) {
           sums.p99 = p99;
         }
-        // the latest guarded call's policy is named, and the document's others of that kind for
-        // this host and port when the agent's counts show calls of the other kind
+        // the latest matched call's policy is named when it is of the kind counted, else the
+        // document's of that kind for this host and port
         long guarded = total - calls;
         if (guarded > 0) {
           sums.guardedCalls += guarded;
@@ -336,23 +337,25 @@ final class UnprotectedTargets {
    */
   private static final class Coverage {
 
-    /** The document's policies, in its order. */
-    private final List<BreakerPolicy> policies;
+    /** The document's policies by name, in its order. */
+    private final Map<String, BreakerPolicy> policies;
 
     /** Each policy alone, widened to its host and port. */
     private final Map<String, CompiledRules> byName;
 
-    private Coverage(List<BreakerPolicy> policies, Map<String, CompiledRules> byName) {
+    private Coverage(Map<String, BreakerPolicy> policies, Map<String, CompiledRules> byName) {
       this.policies = policies;
       this.byName = byName;
     }
 
     static Coverage of(RuleDocument document) {
+      Map<String, BreakerPolicy> policies = new LinkedHashMap<>();
       Map<String, CompiledRules> byName = new LinkedHashMap<>();
       for (BreakerPolicy p : document.breakers()) {
+        policies.put(p.name(), p);
         byName.put(p.name(), CompiledRules.compile(with(document, List.of(hostAndPortOnly(p)))));
       }
-      return new Coverage(document.breakers(), byName);
+      return new Coverage(policies, byName);
     }
 
     /**
@@ -361,7 +364,7 @@ final class UnprotectedTargets {
      * one matches would be let through whatever happens).
      */
     boolean guardsEveryCall(String host, int port) {
-      for (BreakerPolicy p : policies) {
+      for (BreakerPolicy p : policies.values()) {
         if (matches(byName.get(p.name()), host, port)) {
           if (p.shadow()) {
             return false;
@@ -393,7 +396,7 @@ final class UnprotectedTargets {
         return List.of(covering);
       }
       List<String> names = new ArrayList<>();
-      for (BreakerPolicy p : policies) {
+      for (BreakerPolicy p : policies.values()) {
         if (p.shadow() == shadow && matches(byName.get(p.name()), host, port)) {
           names.add(p.name());
         }
@@ -403,12 +406,8 @@ final class UnprotectedTargets {
 
     /** Whether the document's policy {@code name} is in shadow mode: it rejects no call. */
     boolean inShadowMode(String name) {
-      for (BreakerPolicy p : policies) {
-        if (p.name().equals(name)) {
-          return p.shadow();
-        }
-      }
-      return false;
+      BreakerPolicy p = policies.get(name);
+      return p != null && p.shadow();
     }
 
     /** Method and path are placeholders: the policies compiled here do not test them. */

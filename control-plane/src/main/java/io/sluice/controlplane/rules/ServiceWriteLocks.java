@@ -70,7 +70,10 @@ final class ServiceWriteLocks {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw EtcdUnavailableException.interrupted(
-          "the write of " + service + "'s rules waited its turn; it was not sent", e, false, began);
+          "a write of the rules of " + service + " was waiting its turn and was not sent",
+          e,
+          false,
+          began);
     }
     EtcdFailure now = stripe.lastEtcdFailure;
     return new Turn(stripe, now == before ? null : now);

@@ -228,6 +228,37 @@ class UnprotectedTargetsTest {
             });
   }
 
+  /**
+   * An agent whose {@code coveredBy} is about older rules counts every call as unprotected, and
+   * still says how many a policy in shadow mode matched: named after the document's policy in
+   * shadow mode for that host and port.
+   */
+  @Test
+  void theShadowCountOfAnAgentOnOlderRulesIsListedWithTheDocumentsShadowPolicy() {
+    RuleDocument document =
+        breakers(
+            """
+            [{"name":"pay","match":{"host":"payments*"},"shadow":true}]
+            """);
+    List<UnprotectedTargets.Target> found =
+        UnprotectedTargets.find(
+            List.of(
+                agent(
+                    "a",
+                    new AgentStatus.TargetStats(
+                        "payments:8080", 100, 12, 300.0, "old-pay", 70L, 10L, 30L))),
+            document);
+    assertThat(found)
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.callsPerMinute()).isEqualTo(100);
+              assertThat(t.shadowedCallsPerMinute()).isEqualTo(30);
+              assertThat(t.shadowedBy()).containsExactly("pay");
+              assertThat(t.guardedCallsPerMinute()).isZero();
+            });
+  }
+
   /** An agent whose every call an enforcing policy guarded, none in shadow mode: not listed. */
   @Test
   void aTargetWhoseShadowCountIsZeroAndEveryCallGuardedIsNotListed() {

@@ -281,12 +281,8 @@ public final class ConfiguredRules implements AutoCloseable {
       tlsProblem = e.getMessage();
       say(Level.WARNING, "Sluice: " + tlsProblem + "; " + withoutEtcdUntilTlsFiles());
       try {
-        if (config.rulesFile() != null) {
-          startFile();
-        } else {
-          waitingStore = lastKnownGoodStore(false);
-          loadLastKnownGood(waitingStore, service);
-        }
+        waitingStore = startWithoutEtcd(service, false);
+        waitingStoreMade = config.rulesFile() == null;
       } catch (RuntimeException | LinkageError failed) {
         // what runs meanwhile could not be set up: the files are still waited for, as said
         setupFailed(failed);
@@ -296,7 +292,7 @@ public final class ConfiguredRules implements AutoCloseable {
       // a LinkageError too: an app with a clashing gRPC, Netty or Vert.x on its class path; the
       // rules file or last-known-good rules still run, as for any other client failure
       clientFailed(e);
-      startWithoutEtcd(service);
+      startWithoutEtcd(service, true);
       return true;
     }
     runEtcd(etcd, lastKnownGoodStore(false), true);
@@ -345,7 +341,8 @@ public final class ConfiguredRules implements AutoCloseable {
                 + (waiting != null ? "the rules file is no longer followed and " : "")
                 + "the rules come from etcd");
         closeQuietly(waiting);
-        runEtcd(etcd, waitingStore != null ? waitingStore : lastKnownGoodStore(false), false);
+        // a store refused while waiting (its warning said) is not asked for again
+        runEtcd(etcd, waitingStoreMade ? waitingStore : lastKnownGoodStore(false), false);
         if (closed.get()) {
           closeParts(); // close() may have run while these parts were made
         }
@@ -388,13 +385,17 @@ public final class ConfiguredRules implements AutoCloseable {
    */
   private LastKnownGoodStore waitingStore;
 
+  /** Whether {@link #waitingStore} was made (it is null when the store was refused). */
+  private boolean waitingStoreMade;
+
   /** The latest reason the etcd TLS files could not be used; start thread only. */
   private String tlsProblem;
 
   /**
    * Runs etcd with {@code etcd}: the rule source and the status reporter, under {@code store};
-   * {@code atStart}: says that a rules file configured too is ignored (after a wait for the TLS
-   * files, the line that etcd takes over said so).
+   * {@code atStart}: says that a rules file configured too is ignored, and puts the stored rules in
+   * force until etcd's first read (after a wait for the TLS files, the line that etcd takes over
+   * said so, and the rules in force stay until etcd answers).
    */
   private void runEtcd(Client etcd, LastKnownGoodStore store, boolean atStart) {
     String service = config.serviceName();
@@ -428,6 +429,9 @@ public final class ConfiguredRules implements AutoCloseable {
             .etcdEndpoints(config.etcdEndpoints())
             .etcdCredentials(config.etcdCredentials())
             .lastKnownGood(store)
+            // after a wait for the TLS files, the rules file's or these same rules are in force:
+            // the snapshot would only set a file's rules back until etcd answers
+            .lastKnownGoodAtStart(atStart)
             .build();
     StatusReporter.Builder reporter =
         StatusReporter.builder(etcd, service, holder)
@@ -447,28 +451,27 @@ public final class ConfiguredRules implements AutoCloseable {
   }
 
   /**
-   * What runs when the etcd client cannot be made for another reason than its TLS files (those are
-   * waited for: see {@link #waitForTlsFiles}), until a restart: the rules file when one is
-   * configured, as a refused configuration runs on a valid rules file; else the last-known-good
-   * rules, which beat the defaults.
+   * What runs when the etcd client cannot be made: the rules file when one is configured, as a
+   * refused configuration runs on a valid rules file; else the last-known-good rules, which beat
+   * the defaults. {@code untilRestart}: for another reason than its TLS files, so no rules come
+   * from etcd before a restart; else until the files can be used ({@link #waitForTlsFiles}).
+   * Returns the last-known-good store it made, null with a rules file or a store refused.
    */
-  private void startWithoutEtcd(String service) {
+  private LastKnownGoodStore startWithoutEtcd(String service, boolean untilRestart) {
     if (config.rulesFile() != null) {
       startFile();
-    } else {
-      loadLastKnownGood(lastKnownGoodStore(true), service);
+      return null;
     }
+    LastKnownGoodStore store = lastKnownGoodStore(untilRestart);
+    loadLastKnownGood(store, service);
+    return store;
   }
 
   /** The end of the line that says the etcd TLS files cannot be used: what runs meanwhile. */
   private String withoutEtcdUntilTlsFiles() {
     return (config.rulesFile() == null
             ? "running without etcd"
-            : "running without etcd, on the rules file "
-                + settingNames.origin(ConfigKeys.RULES_FILE)
-                + "="
-                + config.rulesFile()
-                + ",")
+            : "running without etcd, " + onFile() + ",")
         + " until the files can be used (read again every "
         + (tlsRetry.toMillis() % 1000 == 0
             ? tlsRetry.toSeconds() + " s)"
@@ -477,12 +480,16 @@ public final class ConfiguredRules implements AutoCloseable {
 
   /** The end of the line that says the etcd client could not be made: what runs instead. */
   private String withoutEtcdUntilRestart() {
-    return config.rulesFile() == null
-        ? "running without etcd until a restart"
-        : "running without etcd until a restart, on the rules file "
-            + settingNames.origin(ConfigKeys.RULES_FILE)
-            + "="
-            + config.rulesFile();
+    return "running without etcd until a restart"
+        + (config.rulesFile() == null ? "" : ", " + onFile());
+  }
+
+  /** {@code on the rules file sluice.rules.file=/x}, the file named by its setting. */
+  private String onFile() {
+    return "on the rules file "
+        + settingNames.origin(ConfigKeys.RULES_FILE)
+        + "="
+        + config.rulesFile();
   }
 
   /** Reads the rules file before returning, then watches it ({@link FileRuleSource#start()}). */

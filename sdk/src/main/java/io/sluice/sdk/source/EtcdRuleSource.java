@@ -125,6 +125,10 @@ public final class EtcdRuleSource implements RuleSource {
   private final ActiveRulesHolder holder;
   private final String service;
   private final LastKnownGoodStore lastKnownGood;
+
+  /** Whether {@link #start()} puts the stored rules in force before etcd's first read. */
+  private final boolean lastKnownGoodAtStart;
+
   private final Duration callTimeout;
   private final Clock clock;
 
@@ -187,6 +191,7 @@ public final class EtcdRuleSource implements RuleSource {
     this.holder = builder.holder;
     this.service = builder.service;
     this.lastKnownGood = builder.lastKnownGood;
+    this.lastKnownGoodAtStart = builder.lastKnownGoodAtStart;
     this.callTimeout = builder.callTimeout;
     this.clock = builder.clock;
     this.slots = new RuleSlots(builder.keys, service);
@@ -244,7 +249,7 @@ public final class EtcdRuleSource implements RuleSource {
    * read times out. The first answer from etcd replaces them.
    */
   private void startOnLastKnownGood() {
-    if (lastKnownGood == null || published != null) {
+    if (lastKnownGood == null || !lastKnownGoodAtStart || published != null) {
       return;
     }
     lastKnownGood
@@ -1042,6 +1047,7 @@ public final class EtcdRuleSource implements RuleSource {
     private final String service;
     private EtcdKeys keys = EtcdKeys.defaults();
     private LastKnownGoodStore lastKnownGood;
+    private boolean lastKnownGoodAtStart = true;
     private Duration minBackoff = Duration.ofMillis(250);
     private Duration maxBackoff = Duration.ofSeconds(5);
     private Duration callTimeout = Duration.ofSeconds(5);
@@ -1068,6 +1074,17 @@ public final class EtcdRuleSource implements RuleSource {
      */
     public Builder lastKnownGood(LastKnownGoodStore store) {
       this.lastKnownGood = store;
+      return this;
+    }
+
+    /**
+     * Whether {@link EtcdRuleSource#start()} puts the {@link #lastKnownGood} rules in force before
+     * etcd's first read; default true. False for a source started while other rules are in force
+     * that the stored ones must not set back (a rules file run while etcd could not be reached):
+     * they stay until etcd answers, and every applied document is still saved.
+     */
+    public Builder lastKnownGoodAtStart(boolean enabled) {
+      this.lastKnownGoodAtStart = enabled;
       return this;
     }
 

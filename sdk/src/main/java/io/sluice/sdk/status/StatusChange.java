@@ -141,6 +141,7 @@ final class StatusChange {
           || countMoved(then.errorsPerMinute(), now.errorsPerMinute())
           || countMoved(then.unguardedCallsPerMinute(), now.unguardedCallsPerMinute())
           || countMoved(then.unguardedErrorsPerMinute(), now.unguardedErrorsPerMinute())
+          || countMoved(then.shadowCallsPerMinute(), now.shadowCallsPerMinute())
           || p99Moved(then.p99Millis(), now.p99Millis())) {
         return true;
       }

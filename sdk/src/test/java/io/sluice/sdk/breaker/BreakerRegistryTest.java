@@ -1808,7 +1808,7 @@ class BreakerRegistryTest {
         .satisfies(
             t -> {
               assertThat(t.callsPerMinute()).isEqualTo(9);
-              assertThat(t.coveredBy()).as("the latest guarded call's").isEqualTo("rest");
+              assertThat(t.coveredBy()).as("the latest matched call's").isEqualTo("rest");
               assertThat(t.unguardedCallsPerMinute()).isEqualTo(6L);
               assertThat(t.unguardedErrorsPerMinute()).isEqualTo(6L);
               assertThat(t.shadowCallsPerMinute()).isEqualTo(6L);

@@ -569,7 +569,9 @@ class ConfiguredRulesTest {
                       null);
                 })
             .build();
-    try (LogCapture log = LogCapture.of(ConfiguredRules.class)) {
+    // closed in any case: a start thread left waiting would log into later tests' captures
+    try (live;
+        LogCapture log = LogCapture.of(ConfiguredRules.class)) {
       live.start();
       assertThat(live.awaitStarted(10, TimeUnit.SECONDS)).isTrue();
       await().atMost(Duration.ofSeconds(10)).until(() -> tries.get() >= 8);

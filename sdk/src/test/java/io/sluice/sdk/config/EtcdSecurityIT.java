@@ -7,11 +7,14 @@ import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.sluice.rules.CompiledRules;
+import io.sluice.rules.RuleCodec;
 import io.sluice.rules.RuleDocument;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.source.EtcdRuleSource;
+import io.sluice.sdk.source.LastKnownGoodStore;
 import io.sluice.sdk.status.StatusReporter;
 import io.sluice.testing.etcd.EtcdKv;
 import io.sluice.testing.etcd.EtcdServer;
@@ -25,6 +28,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -141,13 +145,21 @@ class EtcdSecurityIT {
   /**
    * TLS files written after the start (a Vault or SPIFFE agent that issues the certificate once the
    * app runs): the rules file runs meanwhile, and etcd takes over once the files can be used, its
-   * rules applied and the status reported. Before, the agent ran without etcd until a restart.
+   * rules applied and the status reported. Before, the agent ran without etcd until a restart. The
+   * last-known-good rules stored from an earlier run are not put in force at the takeover: they
+   * would set the file's rules back until etcd answered.
    */
   @Test
   void etcdTakesOverOnceItsTlsFilesAreWritten(@TempDir Path dir) throws Exception {
     Path mounted = dir.resolve("client");
     Path rules = Files.writeString(dir.resolve("rules.json"), document("orders", 0.4));
     long stored = tlsEtcd.put(KEYS.rules("orders"), document("orders", 0.6));
+    ActiveRules earlier =
+        new ActiveRules(
+            CompiledRules.compile(RuleCodec.parse(document("orders", 0.9)).orElseThrow()),
+            1,
+            ActiveRules.Source.ETCD);
+    assertThat(LastKnownGoodStore.create(dir.resolve("state")).save("orders", earlier)).isTrue();
     SluiceConfig config =
         config(
             "sluice.etcd.endpoints", tlsEtcd.tlsEndpoint(),
@@ -157,6 +169,8 @@ class EtcdSecurityIT {
             "sluice.rules.file", rules.toString(),
             "sluice.state.dir", dir.resolve("state").toString());
     ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
+    List<Double> ratios = new CopyOnWriteArrayList<>();
+    holder.addListener(r -> ratios.add(r.document().sampling().defaultRatio()));
     try (LogCapture log = LogCapture.of(ConfiguredRules.class);
         ConfiguredRules live =
             ConfiguredRules.builder(config, holder)
@@ -186,6 +200,7 @@ class EtcdSecurityIT {
           .contains(
               "Sluice: the etcd TLS files can be used now; the rules file is no longer followed"
                   + " and the rules come from etcd");
+      assertThat(ratios).as("the rules put in force, in turn").containsExactly(0.4, 0.6);
     }
   }
 

@@ -19,7 +19,7 @@ class StatusChangeTest {
   private static final AgentStatus.BreakerState BREAKER =
       new AgentStatus.BreakerState("payments", "payments:8080", "CLOSED", 20, 5, false);
   private static final AgentStatus.TargetStats TARGET =
-      new AgentStatus.TargetStats("payments:8080", 1200, 60, 230.0, "payments", 40L, 2L);
+      new AgentStatus.TargetStats("payments:8080", 1200, 60, 230.0, "payments", 40L, 2L, 0L);
   private static final AgentStatus WRITTEN =
       new AgentStatus(
           "i",
@@ -66,6 +66,14 @@ class StatusChangeTest {
             "p99 two latency buckets down (/ 2)", s -> withTarget(s, target(1200, 60, 115.0, 40L))),
         named("p99 gone: every call rejected", s -> withTarget(s, target(1200, 60, null, 40L))),
         named("unguarded calls appeared", s -> withTarget(s, target(1200, 60, 230.0, null))),
+        // the unguarded calls the same, but now matched by a policy in shadow mode
+        named(
+            "shadow-matched calls 0 -> 40",
+            s ->
+                withTarget(
+                    s,
+                    new AgentStatus.TargetStats(
+                        "payments:8080", 1200, 60, 230.0, "payments", 40L, 2L, 40L))),
         named(
             "another breaker",
             s ->
@@ -192,7 +200,7 @@ class StatusChangeTest {
   private static AgentStatus.TargetStats target(
       long calls, long errors, Double p99, Long unguarded) {
     return new AgentStatus.TargetStats(
-        "payments:8080", calls, errors, p99, "payments", unguarded, 2L);
+        "payments:8080", calls, errors, p99, "payments", unguarded, 2L, 0L);
   }
 
   private static AgentStatus withTarget(AgentStatus s, AgentStatus.TargetStats target) {
