@@ -281,8 +281,8 @@ public record AgentStatus(
    * @param p99Millis 99th percentile latency in milliseconds of the calls that completed; {@code
    *     null} when none did in the last minute (every call was rejected by an open breaker), so a
    *     target no call reached does not pass for a fast one
-   * @param coveredBy the breaker policy that matched the latest call to the target a policy
-   *     matched (one in shadow mode too), or {@code null} when none did
+   * @param coveredBy the breaker policy that matched the latest call to the target a policy matched
+   *     (one in shadow mode too), or {@code null} when none did
    * @param unguardedCallsPerMinute the calls no breaker policy guarded (so a target a method- or
    *     path-restricted policy guards only in part shows its other calls): those no policy matched,
    *     and those a policy in shadow mode matched (it rejects nothing); {@code null} from agents
