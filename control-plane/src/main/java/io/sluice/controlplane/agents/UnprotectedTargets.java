@@ -337,25 +337,29 @@ final class UnprotectedTargets {
    */
   private static final class Coverage {
 
+    /** A policy of the document, and it alone compiled, widened to its host and port. */
+    private record Policy(BreakerPolicy policy, CompiledRules hostAndPort) {
+
+      boolean matches(String host, int port) {
+        return Coverage.matches(hostAndPort, host, port);
+      }
+    }
+
     /** The document's policies by name, in its order. */
-    private final Map<String, BreakerPolicy> policies;
+    private final Map<String, Policy> policies;
 
-    /** Each policy alone, widened to its host and port. */
-    private final Map<String, CompiledRules> byName;
-
-    private Coverage(Map<String, BreakerPolicy> policies, Map<String, CompiledRules> byName) {
+    private Coverage(Map<String, Policy> policies) {
       this.policies = policies;
-      this.byName = byName;
     }
 
     static Coverage of(RuleDocument document) {
-      Map<String, BreakerPolicy> policies = new LinkedHashMap<>();
-      Map<String, CompiledRules> byName = new LinkedHashMap<>();
+      Map<String, Policy> policies = new LinkedHashMap<>();
       for (BreakerPolicy p : document.breakers()) {
-        policies.put(p.name(), p);
-        byName.put(p.name(), CompiledRules.compile(with(document, List.of(hostAndPortOnly(p)))));
+        policies.put(
+            p.name(),
+            new Policy(p, CompiledRules.compile(with(document, List.of(hostAndPortOnly(p))))));
       }
-      return new Coverage(policies, byName);
+      return new Coverage(policies);
     }
 
     /**
@@ -364,8 +368,9 @@ final class UnprotectedTargets {
      * one matches would be let through whatever happens).
      */
     boolean guardsEveryCall(String host, int port) {
-      for (BreakerPolicy p : policies.values()) {
-        if (matches(byName.get(p.name()), host, port)) {
+      for (Policy compiled : policies.values()) {
+        if (compiled.matches(host, port)) {
+          BreakerPolicy p = compiled.policy;
           if (p.shadow()) {
             return false;
           }
@@ -383,8 +388,8 @@ final class UnprotectedTargets {
      * unless it is {@linkplain #inShadowMode in shadow mode}); else null.
      */
     String covering(String host, int port, String coveredBy) {
-      CompiledRules named = coveredBy == null ? null : byName.get(coveredBy);
-      return named != null && matches(named, host, port) ? coveredBy : null;
+      Policy named = coveredBy == null ? null : policies.get(coveredBy);
+      return named != null && named.matches(host, port) ? coveredBy : null;
     }
 
     /**
@@ -396,9 +401,9 @@ final class UnprotectedTargets {
         return List.of(covering);
       }
       List<String> names = new ArrayList<>();
-      for (BreakerPolicy p : policies.values()) {
-        if (p.shadow() == shadow && matches(byName.get(p.name()), host, port)) {
-          names.add(p.name());
+      for (Policy p : policies.values()) {
+        if (p.policy.shadow() == shadow && p.matches(host, port)) {
+          names.add(p.policy.name());
         }
       }
       return names;
@@ -406,8 +411,8 @@ final class UnprotectedTargets {
 
     /** Whether the document's policy {@code name} is in shadow mode: it rejects no call. */
     boolean inShadowMode(String name) {
-      BreakerPolicy p = policies.get(name);
-      return p != null && p.shadow();
+      Policy p = policies.get(name);
+      return p != null && p.policy.shadow();
     }
 
     /** Method and path are placeholders: the policies compiled here do not test them. */
