@@ -85,6 +85,18 @@ public final class ConfiguredRules implements AutoCloseable {
 
   private final Duration tlsRetry;
 
+  /**
+   * The last-known-good store made while the etcd TLS files are waited for without a rules file;
+   * written and read on the start thread only.
+   */
+  private LastKnownGoodStore waitingStore;
+
+  /** Whether {@link #waitingStore} was made (it is null when the store was refused). */
+  private boolean waitingStoreMade;
+
+  /** The latest reason the etcd TLS files could not be used; start thread only. */
+  private String tlsProblem;
+
   // Written by the starting thread before ready counts down, and once more when etcd takes over
   // after a wait for its TLS files (see waitForTlsFiles).
   private volatile Client client;
@@ -278,8 +290,7 @@ public final class ConfiguredRules implements AutoCloseable {
       etcd = clients.apply(config);
     } catch (EtcdTlsException e) {
       // a configuration mistake, or files not written yet: one line, no stack trace
-      tlsProblem = e.getMessage();
-      say(Level.WARNING, "Sluice: " + tlsProblem + "; " + withoutEtcdUntilTlsFiles());
+      tlsUnusable(e);
       try {
         waitingStore = startWithoutEtcd(service, false);
         waitingStoreMade = config.rulesFile() == null;
@@ -316,15 +327,7 @@ public final class ConfiguredRules implements AutoCloseable {
         try {
           etcd = clients.apply(config);
         } catch (EtcdTlsException e) {
-          // said again only when the problem changes (the files written, but with a key that
-          // does not fit): a WARNING naming a missing file would otherwise stay the last word
-          boolean changed = !Objects.equals(e.getMessage(), tlsProblem);
-          tlsProblem = e.getMessage();
-          QuietLog.write(
-              logger,
-              changed ? Level.WARNING : Level.FINE,
-              "Sluice: " + e.getMessage() + "; " + withoutEtcdUntilTlsFiles(),
-              null);
+          tlsUnusable(e);
           continue;
         } catch (RuntimeException | LinkageError e) {
           clientFailed(e);
@@ -358,6 +361,21 @@ public final class ConfiguredRules implements AutoCloseable {
     }
   }
 
+  /**
+   * Says why the etcd TLS files cannot be used, and what runs meanwhile: a WARNING the first time
+   * and whenever the problem changes (the files written, but with a key that does not fit: a
+   * WARNING naming a missing file would otherwise stay the last word), FINE for a repeat.
+   */
+  private void tlsUnusable(EtcdTlsException e) {
+    boolean changed = !Objects.equals(e.getMessage(), tlsProblem);
+    tlsProblem = e.getMessage();
+    QuietLog.write(
+        logger,
+        changed ? Level.WARNING : Level.FINE,
+        "Sluice: " + e.getMessage() + "; " + withoutEtcdUntilTlsFiles(),
+        null);
+  }
+
   /** The SEVERE line of an etcd client that could not be made, for another reason than TLS. */
   private void clientFailed(Throwable e) {
     QuietLog.write(
@@ -378,18 +396,6 @@ public final class ConfiguredRules implements AutoCloseable {
         "Sluice could not set up its rule source (" + e.getMessage() + "); the rules in force stay",
         e);
   }
-
-  /**
-   * The last-known-good store made while the etcd TLS files are waited for without a rules file;
-   * written and read on the start thread only.
-   */
-  private LastKnownGoodStore waitingStore;
-
-  /** Whether {@link #waitingStore} was made (it is null when the store was refused). */
-  private boolean waitingStoreMade;
-
-  /** The latest reason the etcd TLS files could not be used; start thread only. */
-  private String tlsProblem;
 
   /**
    * Runs etcd with {@code etcd}: the rule source and the status reporter, under {@code store};
