@@ -3936,17 +3936,18 @@ class ControlPlaneApiIT {
     assertThat(entries.get(1).get("comment").asString()).isEqualTo("Gr\u00f6\u00dfe angepasst 1+1");
   }
 
+  /** The headers of a comment sent percent-encoded: {@code encoded} as it goes on the wire. */
+  private static Map<String, String> percentEncodedComment(String encoded) {
+    return Map.of("X-Sluice-Comment", encoded, "X-Sluice-Comment-Encoding", "percent");
+  }
+
   /**
    * PUTs a valid document with {@code encoded} as its percent-encoded comment, asserts the 400
    * {@code invalid-request} refusal and returns its detail.
    */
   private static String refusedComment(ApiClient api, String path, String encoded) {
     ApiClient.Answer refused =
-        api.put(
-            path,
-            WRITER,
-            document(null, 0.5, "r"),
-            Map.of("X-Sluice-Comment", encoded, "X-Sluice-Comment-Encoding", "percent"));
+        api.put(path, WRITER, document(null, 0.5, "r"), percentEncodedComment(encoded));
     assertThat(refused.status()).as(encoded).isEqualTo(400);
     assertThat(refused.json().get("type").asString())
         .as(encoded)
@@ -3992,11 +3993,7 @@ class ControlPlaneApiIT {
 
     // whitespace around a comment is trimmed, as before: a trailing line break is no error
     assertThat(
-            api.put(
-                    path,
-                    WRITER,
-                    document(null, 0.5, "r"),
-                    Map.of("X-Sluice-Comment", "done%0A", "X-Sluice-Comment-Encoding", "percent"))
+            api.put(path, WRITER, document(null, 0.5, "r"), percentEncodedComment("done%0A"))
                 .status())
         .isEqualTo(200);
     assertThat(api.get(path + "/history", READER).json().get("entries").get(0).get("comment"))
@@ -4004,15 +4001,7 @@ class ControlPlaneApiIT {
     // and does not count against the length: 1000 characters and a line break are taken whole
     String longest = "c".repeat(1000);
     assertThat(
-            api.put(
-                    path,
-                    WRITER,
-                    document(null, 0.6, "r"),
-                    Map.of(
-                        "X-Sluice-Comment",
-                        longest + "%0A",
-                        "X-Sluice-Comment-Encoding",
-                        "percent"))
+            api.put(path, WRITER, document(null, 0.6, "r"), percentEncodedComment(longest + "%0A"))
                 .status())
         .isEqualTo(200);
     assertThat(api.get(path + "/history", READER).json().get("entries").get(0).get("comment"))
@@ -4073,23 +4062,14 @@ class ControlPlaneApiIT {
     // DELETE and rollback take the same comment header
     long r1 =
         api.put(path, WRITER, document(null, 0.5, "r"), Map.of()).json().get("revision").asLong();
-    Map<String, String> spoofed =
-        Map.of("X-Sluice-Comment", "x%E2%80%AEy", "X-Sluice-Comment-Encoding", "percent");
+    Map<String, String> spoofed = percentEncodedComment("x%E2%80%AEy");
     assertThat(api.call("DELETE", path, WRITER, null, spoofed).status()).isEqualTo(400);
     assertThat(api.call("POST", path + "/rollback?to=" + r1, WRITER, null, spoofed).status())
         .isEqualTo(400);
     assertThat(api.get(path + "/history", READER).json().get("entries")).hasSize(1);
     // around the comment, a separator is whitespace and trimmed, as a trailing line break is
     assertThat(
-            api.put(
-                    path,
-                    WRITER,
-                    document(null, 0.6, "r"),
-                    Map.of(
-                        "X-Sluice-Comment",
-                        "done%E2%80%A8",
-                        "X-Sluice-Comment-Encoding",
-                        "percent"))
+            api.put(path, WRITER, document(null, 0.6, "r"), percentEncodedComment("done%E2%80%A8"))
                 .status())
         .isEqualTo(200);
     assertThat(api.get(path + "/history", READER).json().get("entries").get(0).get("comment"))
