@@ -95,6 +95,28 @@ class ApacheHttpClient4IT extends AbstractHttpClientIT {
   }
 
   /**
+   * A request interceptor of the app's that fails with an {@code IOException} (a signing
+   * interceptor whose key store is away): the client throws it as it is, as it throws the target's
+   * I/O failures, and counted as the target's it opened a healthy target's breaker.
+   */
+  @Test
+  void requestsTheAppsInterceptorFailsWithAnIoExceptionLeaveTheBreakerClosed() throws Exception {
+    checkRequestsTheAppsOwnCodeFailsLeaveTheBreakerClosed(
+        "apache4-failing-io-interceptor", "java.io.IOException: the app's request signing failed");
+  }
+
+  /**
+   * A response interceptor of the app's that refuses the response with the client's {@code
+   * ProtocolException}, which the client wraps in its {@code ClientProtocolException} (without a
+   * message) (an {@code IOException}): the target answered 200.
+   */
+  @Test
+  void responsesTheAppsInterceptorRefusesLeaveTheBreakerClosed() throws Exception {
+    checkRequestsTheAppsOwnCodeFailsLeaveTheBreakerClosed(
+        "apache4-failing-response-interceptor", "org.apache.http.client.ClientProtocolException");
+  }
+
+  /**
    * A request whose request line is no {@code java.net.URI} (a {@code BasicHttpRequest} with braces
    * in its path, which HttpClient sends as it is) is guarded by its path like any other: an open
    * breaker rejects it. Before, reading its URI failed and the call passed the open breaker.

@@ -83,6 +83,28 @@ class ApacheHttpClientIT extends AbstractHttpClientIT {
   }
 
   /**
+   * A request interceptor of the app's that fails with an {@code IOException} (a signing
+   * interceptor whose key store is away): the client throws it as it is, as it throws the target's
+   * I/O failures, and counted as the target's it opened a healthy target's breaker.
+   */
+  @Test
+  void requestsTheAppsInterceptorFailsWithAnIoExceptionLeaveTheBreakerClosed() throws Exception {
+    checkRequestsTheAppsOwnCodeFailsLeaveTheBreakerClosed(
+        "apache-failing-io-interceptor", "java.io.IOException: the app's request signing failed");
+  }
+
+  /**
+   * A response interceptor of the app's that refuses the response with the client's {@code
+   * ProtocolException}, which the client wraps in its {@code ClientProtocolException} (an {@code
+   * IOException}): the target answered 200.
+   */
+  @Test
+  void responsesTheAppsInterceptorRefusesLeaveTheBreakerClosed() throws Exception {
+    checkRequestsTheAppsOwnCodeFailsLeaveTheBreakerClosed(
+        "apache-failing-response-interceptor", "the app's response check failed");
+  }
+
+  /**
    * A request made from an absolute URL that is no {@code java.net.URI} ({@code new
    * BasicClassicHttpRequest("GET", "http://…/rawline/apache/{raw}")}: HttpClient keeps the whole
    * string as its path and sends it as it is) is guarded by its path like any other: an open

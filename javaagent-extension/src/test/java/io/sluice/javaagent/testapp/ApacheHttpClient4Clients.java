@@ -64,6 +64,35 @@ final class ApacheHttpClient4Clients {
             .build();
   }
 
+  /**
+   * A client whose request interceptor, the app's own code, fails with an {@code IOException};
+   * without retries, which would ask the interceptor three times more.
+   */
+  private static final class FailingIoInterceptor {
+    static final CloseableHttpClient CLIENT =
+        HttpClients.custom()
+            .disableAutomaticRetries()
+            .addInterceptorFirst(
+                (HttpRequestInterceptor)
+                    (request, context) -> {
+                      throw new IOException(Clients.APP_SIGNING_FAILED);
+                    })
+            .build();
+  }
+
+  /** A client whose response interceptor, the app's own code, refuses every response. */
+  private static final class FailingResponseInterceptor {
+    static final CloseableHttpClient CLIENT =
+        HttpClients.custom()
+            .addInterceptorLast(
+                (org.apache.http.HttpResponseInterceptor)
+                    (response, context) -> {
+                      throw new org.apache.http.ProtocolException(
+                          Clients.APP_RESPONSE_CHECK_FAILED);
+                    })
+            .build();
+  }
+
   /** A client whose pool holds one connection, and waits 100 ms at most for it. */
   private static final class OneConnection {
     static final CloseableHttpClient CLIENT = oneConnection(100);
@@ -116,6 +145,14 @@ final class ApacheHttpClient4Clients {
    */
   static ClientAnswer failingInterceptor(String method, String url) throws Exception {
     return execute(FailingInterceptor.CLIENT, method, url);
+  }
+
+  static ClientAnswer failingIoInterceptor(String method, String url) throws Exception {
+    return execute(FailingIoInterceptor.CLIENT, method, url);
+  }
+
+  static ClientAnswer failingResponseInterceptor(String method, String url) throws Exception {
+    return execute(FailingResponseInterceptor.CLIENT, method, url);
   }
 
   /**

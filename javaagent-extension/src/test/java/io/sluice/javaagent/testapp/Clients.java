@@ -159,6 +159,44 @@ final class Clients {
             .build();
   }
 
+  /**
+   * What the app's request interceptor that fails with an {@code IOException} throws ({@code
+   * *-failing-io-interceptor} styles): a signing interceptor whose key store is away.
+   */
+  static final String APP_SIGNING_FAILED = "the app's request signing failed";
+
+  /**
+   * What the app's response interceptor throws, the client's own {@code ProtocolException} ({@code
+   * *-failing-response-interceptor} styles): a check of the app's on the response.
+   */
+  static final String APP_RESPONSE_CHECK_FAILED = "the app's response check failed";
+
+  /**
+   * Apache HttpClient 5 whose request interceptor, the app's own code, fails with an {@code
+   * IOException}; without retries, which would ask the interceptor again a second later.
+   */
+  private static final class ApacheFailingIoInterceptor {
+    static final CloseableHttpClient CLIENT =
+        HttpClients.custom()
+            .disableAutomaticRetries()
+            .addRequestInterceptorFirst(
+                (request, entity, context) -> {
+                  throw new IOException(APP_SIGNING_FAILED);
+                })
+            .build();
+  }
+
+  /** Apache HttpClient 5 whose response interceptor, the app's own code, refuses every response. */
+  private static final class ApacheFailingResponseInterceptor {
+    static final CloseableHttpClient CLIENT =
+        HttpClients.custom()
+            .addResponseInterceptorLast(
+                (response, entity, context) -> {
+                  throw new org.apache.hc.core5.http.ProtocolException(APP_RESPONSE_CHECK_FAILED);
+                })
+            .build();
+  }
+
   /** A client whose pool holds one connection, and waits 100 ms at most for it. */
   private static final class ApacheOneConnection {
     static final CloseableHttpClient CLIENT = apacheOneConnection(Timeout.ofMilliseconds(100));
@@ -342,9 +380,16 @@ final class Clients {
       case "okhttp-failing-interceptor" -> Clients::okhttpFailingInterceptor;
       case "okhttp-failing-authenticator" -> Clients::okhttpFailingAuthenticator;
       case "apache-failing-interceptor" -> Clients::apacheFailingInterceptor;
+      case "apache-failing-io-interceptor" ->
+          (method, url) -> apacheExecute(ApacheFailingIoInterceptor.CLIENT, method, url);
+      case "apache-failing-response-interceptor" ->
+          (method, url) -> apacheExecute(ApacheFailingResponseInterceptor.CLIENT, method, url);
       case "apache-raw-request-line" -> Clients::apacheRawRequestLine;
       case "apache4-raw-request-line" -> ApacheHttpClient4Clients::rawRequestLine;
       case "apache4-failing-interceptor" -> ApacheHttpClient4Clients::failingInterceptor;
+      case "apache4-failing-io-interceptor" -> ApacheHttpClient4Clients::failingIoInterceptor;
+      case "apache4-failing-response-interceptor" ->
+          ApacheHttpClient4Clients::failingResponseInterceptor;
       case "okhttp-cache-only" -> OkHttpCacheClients::cacheOnly;
       case "okhttp-cached" -> OkHttpCacheClients::cached;
       case "okhttp-streaming-body" -> RequestBodyClients::okhttpStreamingBody;

@@ -33,9 +33,12 @@ import org.apache.hc.core5.http.message.BasicClassicHttpResponse;
  * response handler, if any, reads like a real one. A request the app cancelled fails here and is
  * abandoned, not failed. A call that fails with anything but an {@link IOException} failed in the
  * app's own code the client runs for it (a request interceptor) or for the app's own reasons (a
- * closed client) and is discarded: it counts neither way. A request with no target, given apart or
- * in its URI (a relative path, or an absolute URL that is no {@code java.net.URI}), has no host a
- * breaker could cover: it passes unguarded, and HttpClient fails it before anything leaves.
+ * closed client) and is discarded: it counts neither way, as does one whose {@code IOException} or
+ * {@code HttpException} a request or response interceptor threw (noted where the client's processor
+ * runs them: a signing interceptor whose key store is away, a check of the app's on the response).
+ * A request with no target, given apart or in its URI (a relative path, or an absolute URL that is
+ * no {@code java.net.URI}), has no host a breaker could cover: it passes unguarded, and HttpClient
+ * fails it before anything leaves.
  */
 final class ClassicClientInstrumentation implements TypeInstrumentation {
 

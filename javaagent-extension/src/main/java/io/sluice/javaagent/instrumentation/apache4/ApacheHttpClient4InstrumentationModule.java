@@ -69,6 +69,14 @@ public final class ApacheHttpClient4InstrumentationModule extends BreakerInstrum
                 .and(not(isAbstract()))
                 .and(takesArguments(1))
                 .and(takesArgument(0, OutputStream.class))),
+        // the processor that runs the request and response interceptors, the app's among them
+        // (signing, a token fetch): what they throw, an IOException or HttpException too, is the
+        // app's; process(HttpRequest or HttpResponse, HttpContext)
+        RequestBodyInstrumentations.appHooks(
+            "org.apache.http.protocol.HttpProcessor",
+            not(isInterface())
+                .and(implementsInterface(named("org.apache.http.protocol.HttpProcessor"))),
+            named("process").and(not(isAbstract())).and(takesArguments(2))),
         // the content streams (fixed-length, chunked, identity) an entity is written into
         RequestBodyInstrumentations.transports(
             nameStartsWith("org.apache.http.impl.io.")

@@ -36,9 +36,11 @@ import org.apache.http.conn.ConnectionPoolTimeoutException;
  * HttpRequestBase#abort}) fails here and is abandoned, not failed. A call that fails with anything
  * but an {@link IOException} failed in the app's own code the client runs for it (a request
  * interceptor) or for the app's own reasons (a closed client) and is discarded: it counts neither
- * way. The deprecated {@code DefaultHttpClient} family ({@code AbstractHttpClient}, whose final
- * {@code doExecute} runs its request director, redirects and retries included) is guarded at the
- * same method.
+ * way, as does one whose {@code IOException} or {@code HttpException} a request or response
+ * interceptor threw (noted where the client's processor runs them: a signing interceptor whose key
+ * store is away, a check of the app's on the response). The deprecated {@code DefaultHttpClient}
+ * family ({@code AbstractHttpClient}, whose final {@code doExecute} runs its request director,
+ * redirects and retries included) is guarded at the same method.
  */
 final class ClassicClientInstrumentation implements TypeInstrumentation {
 

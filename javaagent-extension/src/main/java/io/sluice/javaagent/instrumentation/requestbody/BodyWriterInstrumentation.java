@@ -12,7 +12,8 @@ import net.bytebuddy.matcher.ElementMatcher;
  * failure (its file is gone, its serializer failed, an {@code IOException} too), unless it is, or
  * wraps, what the client's own stream or sink threw on that thread while sending the body. A body
  * inside another (a multipart body's parts, a compressing wrapper) is noted by each writer it
- * passes through, alike.
+ * passes through, alike. The same advice notes what the app's interceptors throw ({@link
+ * RequestBodyInstrumentations#appHooks}).
  */
 final class BodyWriterInstrumentation extends MatchedMethodsInstrumentation {
 

@@ -25,6 +25,19 @@ public final class RequestBodyInstrumentations {
   }
 
   /**
+   * Notes what the app's own code that a client runs for a request throws (its interceptors, run
+   * through the client's processor before anything is sent and after a response's head arrived) as
+   * the app's failure, as a body writer's: methods {@code methods} of types {@code types}, in class
+   * loaders that see {@code clientClass}.
+   */
+  public static TypeInstrumentation appHooks(
+      String clientClass,
+      ElementMatcher<TypeDescription> types,
+      ElementMatcher<MethodDescription> methods) {
+    return new BodyWriterInstrumentation(clientClass, types, methods);
+  }
+
+  /**
    * Notes the I/O failures of the client's own streams or sinks that carry a body to the
    * connection: methods {@code methods} of types {@code types}.
    */
