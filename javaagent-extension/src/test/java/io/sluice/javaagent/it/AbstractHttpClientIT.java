@@ -883,6 +883,17 @@ abstract class AbstractHttpClientIT {
   }
 
   /**
+   * The suite's client is guarded, and the agent never names it as a client it does not guard (see
+   * {@link UnguardedClientsIT}): the line comes when a client is made, so one call made it.
+   */
+  @Test
+  void theClientIsNotNamedUnguarded() throws Exception {
+    AppAnswer answer = app.call(client(), "GET", downstream.url("/guarded/" + client()), Map.of());
+    assertThat(answer.failed()).as("%s\n%s", answer.error(), app.log()).isFalse();
+    assertThat(app.log()).doesNotContain(UnguardedClientsIT.UNGUARDED_LINE);
+  }
+
+  /**
    * Six requests of test app style {@code okhttp-failing-authenticator} to a path the server
    * answers 401, whose authenticator throws an {@code IOException} of the app's, leave the breaker
    * of a policy on that path closed; the next call, without the 401, reaches the server.

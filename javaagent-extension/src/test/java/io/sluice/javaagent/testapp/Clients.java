@@ -321,6 +321,8 @@ final class Clients {
       case "jdk-shutdown-now" -> Clients::jdkShutDownNow;
       case "okhttp" -> Clients::okhttpExecute;
       case "okhttp-async" -> Clients::okhttpEnqueue;
+      case "apache-async" -> UnguardedClientStyles::apacheAsync;
+      case "vertx-client-made" -> UnguardedClientStyles::vertxClientMade;
       case "okhttp-late-timeout" -> Clients::okhttpLateTimeout;
       case "okhttp-body-type" -> Clients::okhttpBodyType;
       case "apache" -> Clients::apacheClassic;

@@ -1,0 +1,60 @@
+package io.sluice.javaagent.instrumentation.unguarded;
+
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.sluice.javaagent.bridge.UnguardedClients;
+import io.sluice.javaagent.instrumentation.BreakerInstrumentationModule;
+import io.sluice.javaagent.instrumentation.vertx.VertxBefore5;
+import java.util.List;
+import net.bytebuddy.asm.Advice;
+
+/**
+ * Says once, when the app makes one, that it uses an HTTP client Sluice's circuit breakers do not
+ * guard ({@link UnguardedClients}): OkHttp before 3.12 (which lacks {@code Call#timeout}, see the
+ * OkHttp module), Apache HttpClient 5's async client, and Vert.x before 5 ({@link VertxBefore5},
+ * whose class names must stay unrelocated). Only the client's construction is woven, never a call.
+ */
+public final class UnguardedClientsInstrumentationModule extends BreakerInstrumentationModule {
+
+  public UnguardedClientsInstrumentationModule() {
+    super("sluice-unguarded-clients", "sluice-http-client-breakers");
+  }
+
+  @Override
+  protected List<TypeInstrumentation> breakerInstrumentations() {
+    return List.of(
+        new UnguardedClientInstrumentation(
+            "okhttp3.OkHttpClient",
+            "okhttp3.internal.proxy.NullProxySelector",
+            UnguardedClientsInstrumentationModule.class.getName() + "$OkHttpBefore312Advice"),
+        new UnguardedClientInstrumentation(
+            "org.apache.hc.client5.http.impl.async.InternalAbstractHttpAsyncClient",
+            null,
+            UnguardedClientsInstrumentationModule.class.getName() + "$ApacheAsyncAdvice"),
+        VertxBefore5.instrumentation());
+  }
+
+  @SuppressWarnings("unused")
+  static final class OkHttpBefore312Advice {
+
+    private OkHttpBefore312Advice() {}
+
+    @Advice.OnMethodExit(suppress = Throwable.class)
+    static void exit() {
+      UnguardedClients.inUse(
+          "an OkHttp client of a release before 3.12", "Sluice guards OkHttp 3.12 and later");
+    }
+  }
+
+  @SuppressWarnings("unused")
+  static final class ApacheAsyncAdvice {
+
+    private ApacheAsyncAdvice() {}
+
+    @Advice.OnMethodExit(suppress = Throwable.class)
+    static void exit() {
+      UnguardedClients.inUse(
+          "an Apache HttpClient 5 async client (HttpAsyncClients)",
+          "Sluice guards Apache HttpClient 4 and 5's classic clients");
+    }
+  }
+}

@@ -1,0 +1,192 @@
+package io.sluice.javaagent.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An app on clients the breakers do not guard: OkHttp 3.11, older than the breakers guard ({@link
+ * OkHttpRelease#OKHTTP_3_11}), Apache HttpClient 5's async client, and Vert.x 4 (in place of the
+ * test class path's Vert.x 5). Their calls pass unguarded even through an open breaker, and the app
+ * keeps working, traced and propagating as before; the agent says once for each client that it is
+ * not guarded. The JDK client of the same app, which the same breaker does guard, shows the breaker
+ * is there and open. Rules from a file: no etcd.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class UnguardedClientsIT {
+
+  /** What the agent's line on a client it does not guard says (see {@code UnguardedClients}). */
+  static final String UNGUARDED_LINE = "whose calls Sluice's circuit breakers do not guard";
+
+  private static final OkHttpRelease RELEASE = OkHttpRelease.OKHTTP_3_11;
+  private static final String POLICY = "okhttp311";
+
+  private Downstream downstream;
+  private AgentApp app;
+
+  @BeforeAll
+  void startApp(@TempDir Path dir) throws Exception {
+    downstream = Downstream.start();
+    Path rules =
+        Files.writeString(
+            dir.resolve("rules.json"),
+            Rules.document(
+                "it-okhttp311",
+                Rules.breaker(
+                    POLICY, downstream.port(), "/unguarded/**", "120s", Rules.ERROR, false)));
+    Map<String, String> properties = AgentApp.withoutExporters("it-okhttp311");
+    properties.put("sluice.rules.file", rules.toString());
+    properties.put("sluice.state.dir", dir.resolve("state").toString());
+    app = AgentApp.start(AgentApp.sluiceAgentJar(), properties, classPath());
+    await("the rules file is applied")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> app.log().contains("applied the rules file"));
+  }
+
+  @AfterAll
+  void stopApp() {
+    if (app != null) {
+      app.close();
+    }
+    if (downstream != null) {
+      downstream.close();
+    }
+  }
+
+  /**
+   * OkHttp 3.11's class path, with Vert.x 4's core in place of 5's (the Vert.x client the app makes
+   * is never connected, so the Netty of the test class path does).
+   */
+  private static String classPath() {
+    List<String> entries = new ArrayList<>();
+    for (String entry : RELEASE.classPath().split(File.pathSeparator)) {
+      if (!Path.of(entry).getFileName().toString().startsWith("vertx-core-")) {
+        entries.add(entry);
+      }
+    }
+    Path libs = Path.of(System.getProperty("vertx4.app.libs", "target/vertx4-app-libs"));
+    try (Stream<Path> jars = Files.list(libs)) {
+      jars.map(Path::toString).sorted().forEach(entries::add);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return String.join(File.pathSeparator, entries);
+  }
+
+  /**
+   * Each client the breakers do not guard is named once, when the app makes it, whatever it makes
+   * after; the JDK client, guarded, is never named. Before, nothing told an operator that a policy
+   * on these clients' targets protected nothing.
+   */
+  @Test
+  void theAgentNamesEachUnguardedClientOnce() throws Exception {
+    String url = downstream.url("/named/orders");
+    for (int i = 0; i < 2; i++) {
+      for (String style : List.of("okhttp", "apache-async", "jdk")) {
+        AppAnswer answer = app.call(style, "GET", url, Map.of());
+        assertThat(answer.failed()).as("%s: %s\n%s", style, answer.error(), app.log()).isFalse();
+      }
+      AppAnswer vertx = app.call("vertx-client-made", "GET", url, Map.of());
+      assertThat(vertx.failed()).as("%s\n%s", vertx.error(), app.log()).isFalse();
+    }
+    List<String> lines =
+        List.of(
+            "the app made an OkHttp client of a release before 3.12, " + UNGUARDED_LINE,
+            "the app made an Apache HttpClient 5 async client (HttpAsyncClients), "
+                + UNGUARDED_LINE,
+            "the app made a Vert.x HttpClient of a release before 5 (HttpClient, WebClient), "
+                + UNGUARDED_LINE);
+    await("a line for each unguarded client")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> lines.stream().allMatch(app.log()::contains));
+    String log = app.log();
+    for (String line : lines) {
+      assertThat(log.split(java.util.regex.Pattern.quote(line), -1))
+          .as("the line %s, once, in\n%s", line, log)
+          .hasSize(2);
+    }
+    assertThat(log.split(UNGUARDED_LINE, -1)).as("no other client is named").hasSize(4);
+  }
+
+  /**
+   * Guards against testing a guarded release by mistake: the calls leave through OkHttp 3.11, and
+   * Vert.x 4 is the app's only Vert.x core.
+   */
+  @Test
+  void theAppCallsThroughOkHttp311OnVertx4() throws Exception {
+    String classPath = classPath();
+    assertThat(RELEASE.aloneOn(classPath)).as(classPath).isTrue();
+    assertThat(classPath)
+        .as("the app's Vert.x core")
+        .contains("vertx-core-" + System.getProperty("vertx4.version", "4.5.22") + ".jar")
+        .doesNotContain("vertx-core-5");
+    AppAnswer answer = app.call("okhttp", "GET", downstream.url("/version"), Map.of());
+    assertThat(answer.failed()).as("%s\n%s", answer.error(), app.log()).isFalse();
+    assertThat(downstream.lastHeader("User-Agent")).isEqualTo("okhttp/" + RELEASE.version());
+  }
+
+  @Test
+  void callsPassAnOpenBreakerUnguardedAndStillCarryTheTrace() throws Exception {
+    String url = downstream.url("/unguarded/orders");
+    downstream.answer(500);
+    try {
+      await("the breaker opens on the JDK client's failures")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> app.call("jdk", "GET", url, Map.of()).failed());
+      assertThat(app.call("jdk", "GET", url, Map.of()).error())
+          .as("the breaker guards the JDK client")
+          .contains("Sluice circuit breaker '" + POLICY + "'");
+
+      for (String style : List.of("okhttp", "okhttp-async", "apache-async")) {
+        int before = downstream.requestCount();
+        for (int i = 0; i < 6; i++) {
+          AppAnswer answer = app.call(style, "GET", url, Map.of());
+          assertThat(answer.failed())
+              .as(
+                  "%s call %d through the open breaker: %s\n%s",
+                  style, i, answer.error(), app.log())
+              .isFalse();
+          assertThat(answer.status()).isEqualTo(500);
+        }
+        assertThat(downstream.requestCount() - before)
+            .as("%s calls that reached the server", style)
+            .isEqualTo(6);
+      }
+    } finally {
+      downstream.answer(200);
+    }
+
+    String traceId = AbstractHttpClientIT.randomHex(16);
+    AppAnswer traced =
+        app.call(
+            "okhttp",
+            "GET",
+            url,
+            Map.of(
+                "traceparent", "00-" + traceId + "-" + AbstractHttpClientIT.randomHex(8) + "-01"));
+    assertThat(traced.status()).isEqualTo(200);
+    assertThat(downstream.lastHeader("traceparent")).startsWith("00-" + traceId + "-");
+    assertThat(downstream.lastHeader("X-B3-TraceId")).isEqualTo(traceId);
+    assertThat(app.healthy()).isTrue();
+    assertThat(app.log())
+        .doesNotContain("NoSuchMethodError")
+        .doesNotContain("NoClassDefFoundError")
+        .doesNotContain("Sluice: invalid configuration");
+  }
+}

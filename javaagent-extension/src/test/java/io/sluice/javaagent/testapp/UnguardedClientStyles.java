@@ -1,0 +1,48 @@
+package io.sluice.javaagent.testapp;
+
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
+import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
+import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
+import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
+
+/**
+ * Clients the breakers do not guard, for {@code UnguardedClientsIT}: Apache HttpClient 5's async
+ * client, and a Vert.x {@code HttpClient} made on whatever Vert.x the app runs on (Vert.x 4 there).
+ */
+final class UnguardedClientStyles {
+
+  private UnguardedClientStyles() {}
+
+  /** One request through a new Apache HttpClient 5 async client ({@code apache-async}). */
+  static ClientAnswer apacheAsync(String method, String url) throws Exception {
+    try (CloseableHttpAsyncClient client = HttpAsyncClients.createDefault()) {
+      client.start();
+      SimpleHttpResponse response =
+          client
+              .execute(SimpleHttpRequest.create(method, URI.create(url)), null)
+              .get(10, TimeUnit.SECONDS);
+      String body = response.getBodyText();
+      return new ClientAnswer(response.getCode(), Map.of(), body == null ? "" : body);
+    }
+  }
+
+  /**
+   * Makes a Vert.x {@code HttpClient} and closes its Vert.x, calling nothing ({@code
+   * vertx-client-made}); {@code createHttpClient} by reflection: it answers an {@code HttpClient}
+   * in Vert.x 4 and an {@code HttpClientAgent} in 5, a method this class, compiled against 5, would
+   * not find in 4. Answers the client's class.
+   */
+  static ClientAnswer vertxClientMade(String method, String url) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      Object client = Vertx.class.getMethod("createHttpClient").invoke(vertx);
+      return new ClientAnswer(200, Map.of(), client.getClass().getName());
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+}
