@@ -883,6 +883,39 @@ abstract class AbstractHttpClientIT {
   }
 
   /**
+   * Calls of test app style {@code refusingClient}, whose response interceptor, the app's own code,
+   * refuses every response by throwing, are judged by the status the server answered: with the
+   * server answering 500, the breaker of a policy on those calls opens and the next call is
+   * rejected. The app's check that turns a 5xx into an exception is common; had its failure been
+   * taken for the app's alone, a target answering only 500s never opened its breaker.
+   */
+  void checkResponsesTheAppRefusesAreJudgedByTheirStatus(String refusingClient) throws Exception {
+    String policy = "refused-" + client();
+    String url = downstream.url("/refused/" + client());
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/refused/**", "120s", Rules.ERROR, false)));
+    try {
+      downstream.answer(500);
+      await("the breaker opens on the 500s the app's interceptor refused")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () -> {
+                AppAnswer answer = app.call(refusingClient, "GET", url, Map.of());
+                assertThat(answer.failed())
+                    .as("the app's interceptor refuses every response\n%s", app.log())
+                    .isTrue();
+                return answer.error().contains("Sluice circuit breaker '" + policy + "'");
+              });
+    } finally {
+      downstream.answer(200);
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  /**
    * The suite's client is guarded, and the agent never names it as a client it does not guard (see
    * {@link UnguardedClientsIT}): the line comes when a client is made, so one call made it.
    */

@@ -94,10 +94,16 @@ class ApacheHttpClientIT extends AbstractHttpClientIT {
   }
 
   /**
-   * A response interceptor of the app's that refuses the response with the client's {@code
+   * A response interceptor of the app's that refuses every response with the client's {@code
    * ProtocolException}, which the client wraps in its {@code ClientProtocolException} (an {@code
-   * IOException}): the target answered 200.
+   * IOException}): the calls are judged by the server's 500s.
    */
+  @Test
+  void responsesTheAppsInterceptorRefusesAreJudgedByTheirStatus() throws Exception {
+    checkResponsesTheAppRefusesAreJudgedByTheirStatus("apache-failing-response-interceptor");
+  }
+
+  /** The same response interceptor refusing the server's 200s: the breaker stays closed. */
   @Test
   void responsesTheAppsInterceptorRefusesLeaveTheBreakerClosed() throws Exception {
     checkRequestsTheAppsOwnCodeFailsLeaveTheBreakerClosed(

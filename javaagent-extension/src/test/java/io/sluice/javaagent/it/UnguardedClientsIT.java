@@ -97,7 +97,7 @@ class UnguardedClientsIT {
   void theAgentNamesEachUnguardedClientOnce() throws Exception {
     String url = downstream.url("/named/orders");
     for (int i = 0; i < 2; i++) {
-      for (String style : List.of("okhttp", "apache-async", "jdk")) {
+      for (String style : List.of("okhttp", "apache-async", "apache-async-minimal", "jdk")) {
         AppAnswer answer = app.call(style, "GET", url, Map.of());
         assertThat(answer.failed()).as("%s: %s\n%s", style, answer.error(), app.log()).isFalse();
       }
@@ -106,8 +106,12 @@ class UnguardedClientsIT {
     }
     List<String> lines =
         List.of(
-            "the app made an OkHttp client of a release before 3.12, " + UNGUARDED_LINE,
-            "the app made an Apache HttpClient 5 async client (HttpAsyncClients), "
+            "the app made an OkHttp 3 client of a release before 3.12, " + UNGUARDED_LINE,
+            "the app made an Apache HttpClient 5 async client"
+                + " (org.apache.hc.client5.http.impl.async.InternalHttpAsyncClient), "
+                + UNGUARDED_LINE,
+            "the app made an Apache HttpClient 5 async client"
+                + " (org.apache.hc.client5.http.impl.async.MinimalHttpAsyncClient), "
                 + UNGUARDED_LINE,
             "the app made a Vert.x HttpClient of a release before 5 (HttpClient, WebClient), "
                 + UNGUARDED_LINE);
@@ -120,7 +124,7 @@ class UnguardedClientsIT {
           .as("the line %s, once, in\n%s", line, log)
           .hasSize(2);
     }
-    assertThat(log.split(UNGUARDED_LINE, -1)).as("no other client is named").hasSize(4);
+    assertThat(log.split(UNGUARDED_LINE, -1)).as("no other client is named").hasSize(5);
   }
 
   /**

@@ -322,6 +322,7 @@ final class Clients {
       case "okhttp" -> Clients::okhttpExecute;
       case "okhttp-async" -> Clients::okhttpEnqueue;
       case "apache-async" -> UnguardedClientStyles::apacheAsync;
+      case "apache-async-minimal" -> UnguardedClientStyles::apacheAsyncMinimal;
       case "vertx-client-made" -> UnguardedClientStyles::vertxClientMade;
       case "okhttp-late-timeout" -> Clients::okhttpLateTimeout;
       case "okhttp-body-type" -> Clients::okhttpBodyType;

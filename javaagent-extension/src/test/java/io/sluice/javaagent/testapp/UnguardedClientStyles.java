@@ -31,6 +31,21 @@ final class UnguardedClientStyles {
   }
 
   /**
+   * One request through a new minimal Apache HttpClient 5 async client ({@code
+   * apache-async-minimal}).
+   */
+  static ClientAnswer apacheAsyncMinimal(String method, String url) throws Exception {
+    try (CloseableHttpAsyncClient client = HttpAsyncClients.createMinimal()) {
+      client.start();
+      SimpleHttpResponse response =
+          client
+              .execute(SimpleHttpRequest.create(method, URI.create(url)), null)
+              .get(10, TimeUnit.SECONDS);
+      return new ClientAnswer(response.getCode(), Map.of(), "");
+    }
+  }
+
+  /**
    * Makes a Vert.x {@code HttpClient} and closes its Vert.x, calling nothing ({@code
    * vertx-client-made}); {@code createHttpClient} by reflection: it answers an {@code HttpClient}
    * in Vert.x 4 and an {@code HttpClientAgent} in 5, a method this class, compiled against 5, would

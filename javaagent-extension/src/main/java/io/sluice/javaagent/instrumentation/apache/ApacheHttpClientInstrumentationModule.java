@@ -51,14 +51,19 @@ public final class ApacheHttpClientInstrumentationModule extends BreakerInstrume
                 .and(not(isAbstract()))
                 .and(takesArguments(1))
                 .and(takesArgument(0, OutputStream.class))),
-        // the processor that runs the request and response interceptors, the app's among them
-        // (signing, a token fetch): what they throw, an IOException or HttpException too, is the
-        // app's; process(HttpRequest or HttpResponse, EntityDetails, HttpContext)
+        // the processor that runs the request interceptors, the app's among them (signing, a
+        // token fetch), before the request is written: what they throw, an IOException or
+        // HttpException too, is the app's; process(HttpRequest, EntityDetails, HttpContext)
         RequestBodyInstrumentations.appHooks(
             "org.apache.hc.core5.http.protocol.HttpProcessor",
             not(isInterface())
                 .and(implementsInterface(named("org.apache.hc.core5.http.protocol.HttpProcessor"))),
-            named("process").and(not(isAbstract())).and(takesArguments(3))),
+            named("process")
+                .and(not(isAbstract()))
+                .and(takesArguments(3))
+                .and(takesArgument(0, named("org.apache.hc.core5.http.HttpRequest")))),
+        // and the response interceptors: a response one refuses is judged by its status
+        new ResponseInterceptorsInstrumentation(),
         // the content streams (fixed-length, chunked, identity) an entity is written into
         RequestBodyInstrumentations.transports(
             nameStartsWith("org.apache.hc.core5.http.impl.io.")

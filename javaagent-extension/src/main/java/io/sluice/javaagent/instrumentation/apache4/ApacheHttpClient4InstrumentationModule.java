@@ -69,14 +69,19 @@ public final class ApacheHttpClient4InstrumentationModule extends BreakerInstrum
                 .and(not(isAbstract()))
                 .and(takesArguments(1))
                 .and(takesArgument(0, OutputStream.class))),
-        // the processor that runs the request and response interceptors, the app's among them
-        // (signing, a token fetch): what they throw, an IOException or HttpException too, is the
-        // app's; process(HttpRequest or HttpResponse, HttpContext)
+        // the processor that runs the request interceptors, the app's among them (signing, a
+        // token fetch), before the request is written: what they throw, an IOException or
+        // HttpException too, is the app's; process(HttpRequest, HttpContext)
         RequestBodyInstrumentations.appHooks(
             "org.apache.http.protocol.HttpProcessor",
             not(isInterface())
                 .and(implementsInterface(named("org.apache.http.protocol.HttpProcessor"))),
-            named("process").and(not(isAbstract())).and(takesArguments(2))),
+            named("process")
+                .and(not(isAbstract()))
+                .and(takesArguments(2))
+                .and(takesArgument(0, named("org.apache.http.HttpRequest")))),
+        // and the response interceptors: a response one refuses is judged by its status
+        new ResponseInterceptorsInstrumentation(),
         // the content streams (fixed-length, chunked, identity) an entity is written into
         RequestBodyInstrumentations.transports(
             nameStartsWith("org.apache.http.impl.io.")

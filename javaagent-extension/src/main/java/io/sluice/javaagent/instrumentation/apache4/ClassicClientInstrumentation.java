@@ -9,6 +9,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import io.sluice.javaagent.bridge.PoolWaits;
+import io.sluice.javaagent.bridge.RefusedResponses;
 import io.sluice.javaagent.bridge.RequestLinePaths;
 import io.sluice.javaagent.bridge.SluiceBridge;
 import io.sluice.javaagent.bridge.SluiceCall;
@@ -36,11 +37,13 @@ import org.apache.http.conn.ConnectionPoolTimeoutException;
  * HttpRequestBase#abort}) fails here and is abandoned, not failed. A call that fails with anything
  * but an {@link IOException} failed in the app's own code the client runs for it (a request
  * interceptor) or for the app's own reasons (a closed client) and is discarded: it counts neither
- * way, as does one whose {@code IOException} or {@code HttpException} a request or response
- * interceptor threw (noted where the client's processor runs them: a signing interceptor whose key
- * store is away, a check of the app's on the response). The deprecated {@code DefaultHttpClient}
- * family ({@code AbstractHttpClient}, whose final {@code doExecute} runs its request director,
- * redirects and retries included) is guarded at the same method.
+ * way, as does one whose {@code IOException} or {@code HttpException} a request interceptor threw
+ * (noted where the client's processor runs them, before the request is written: a signing
+ * interceptor whose key store is away). A call whose response a response interceptor refused by
+ * throwing (the app's check that turns a 503 into an exception) is judged by that response's status
+ * ({@link ResponseInterceptorsInstrumentation}). The deprecated {@code DefaultHttpClient} family
+ * ({@code AbstractHttpClient}, whose final {@code doExecute} runs its request director, redirects
+ * and retries included) is guarded at the same method.
  */
 final class ClassicClientInstrumentation implements TypeInstrumentation {
 
@@ -126,6 +129,7 @@ final class ClassicClientInstrumentation implements TypeInstrumentation {
         @Advice.Local("sluiceCurrent") boolean current,
         @Advice.Return(readOnly = false) CloseableHttpResponse response,
         @Advice.Thrown(readOnly = false) Throwable thrown) {
+      int refused;
       if (current) {
         PoolWaits.exit(outer);
       }
@@ -143,6 +147,11 @@ final class ClassicClientInstrumentation implements TypeInstrumentation {
           // app left open, a burst past the pool's size: 2 per route by default): nothing left the
           // process, and the target's breaker must not open for the app's exhausted pool
           call.discard();
+        } else if (thrown != null && (refused = RefusedResponses.statusOf(thrown)) > 0) {
+          // the target answered, and the app's response interceptor refused the answer: the call
+          // is judged by what the target answered (a 503 the app's check turned into an exception
+          // is the target's failure, a 200 it refused is no failure of the target's)
+          SluiceBridge.end(call, refused, null);
         } else if (thrown != null && !(thrown instanceof IOException)) {
           // the client reports what the target did as IOExceptions (its HttpExceptions wrapped in
           // ClientProtocolException); anything else is the app's own code the client runs for

@@ -25,10 +25,10 @@ public final class RequestBodyInstrumentations {
   }
 
   /**
-   * Notes what the app's own code that a client runs for a request throws (its interceptors, run
-   * through the client's processor before anything is sent and after a response's head arrived) as
-   * the app's failure, as a body writer's: methods {@code methods} of types {@code types}, in class
-   * loaders that see {@code clientClass}.
+   * Notes what the app's own code that a client runs for a request throws (its request
+   * interceptors, run through the client's processor before the request is written) as the app's
+   * failure, as a body writer's: methods {@code methods} of types {@code types}, in class loaders
+   * that see {@code clientClass}.
    */
   public static TypeInstrumentation appHooks(
       String clientClass,

@@ -9,9 +9,10 @@ import net.bytebuddy.asm.Advice;
 
 /**
  * Says once, when the app makes one, that it uses an HTTP client Sluice's circuit breakers do not
- * guard ({@link UnguardedClients}): OkHttp before 3.12 (which lacks {@code Call#timeout}, see the
- * OkHttp module), Apache HttpClient 5's async client, and Vert.x before 5 ({@link VertxBefore5},
- * whose class names must stay unrelocated). Only the client's construction is woven, never a call.
+ * guard ({@link UnguardedClients}): OkHttp 3 before 3.12 (which lacks {@code Call#timeout}, see the
+ * OkHttp module), Apache HttpClient 5's async clients (the base of the minimal ones too), and
+ * Vert.x before 5 ({@link VertxBefore5}, whose class names must stay unrelocated). Only the
+ * client's construction is woven, never a call.
  */
 public final class UnguardedClientsInstrumentationModule extends BreakerInstrumentationModule {
 
@@ -27,7 +28,7 @@ public final class UnguardedClientsInstrumentationModule extends BreakerInstrume
             "okhttp3.internal.proxy.NullProxySelector",
             UnguardedClientsInstrumentationModule.class.getName() + "$OkHttpBefore312Advice"),
         new UnguardedClientInstrumentation(
-            "org.apache.hc.client5.http.impl.async.InternalAbstractHttpAsyncClient",
+            "org.apache.hc.client5.http.impl.async.AbstractHttpAsyncClientBase",
             null,
             UnguardedClientsInstrumentationModule.class.getName() + "$ApacheAsyncAdvice"),
         VertxBefore5.instrumentation());
@@ -41,7 +42,7 @@ public final class UnguardedClientsInstrumentationModule extends BreakerInstrume
     @Advice.OnMethodExit(suppress = Throwable.class)
     static void exit() {
       UnguardedClients.inUse(
-          "an OkHttp client of a release before 3.12", "Sluice guards OkHttp 3.12 and later");
+          "an OkHttp 3 client of a release before 3.12", "Sluice guards OkHttp 3.12 and later");
     }
   }
 
@@ -50,10 +51,11 @@ public final class UnguardedClientsInstrumentationModule extends BreakerInstrume
 
     private ApacheAsyncAdvice() {}
 
+    /** Names the client's class: the default and the minimal clients each get their line. */
     @Advice.OnMethodExit(suppress = Throwable.class)
-    static void exit() {
+    static void exit(@Advice.This Object client) {
       UnguardedClients.inUse(
-          "an Apache HttpClient 5 async client (HttpAsyncClients)",
+          "an Apache HttpClient 5 async client (" + client.getClass().getName() + ")",
           "Sluice guards Apache HttpClient 4 and 5's classic clients");
     }
   }

@@ -1,0 +1,61 @@
+package io.sluice.javaagent.instrumentation.apache;
+
+import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
+import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.implementsInterface;
+import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
+import static net.bytebuddy.matcher.ElementMatchers.isInterface;
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.not;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
+import io.sluice.javaagent.bridge.RefusedResponses;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+import org.apache.hc.core5.http.HttpResponse;
+
+/**
+ * Notes a response the app's response interceptor refused by throwing ({@link RefusedResponses}),
+ * at {@code HttpProcessor#process(HttpResponse, EntityDetails, HttpContext)}, which runs the
+ * response interceptors: {@link ClassicClientInstrumentation} then judges the call by the
+ * response's status.
+ */
+final class ResponseInterceptorsInstrumentation implements TypeInstrumentation {
+
+  @Override
+  public ElementMatcher<ClassLoader> classLoaderOptimization() {
+    return hasClassesNamed("org.apache.hc.core5.http.protocol.HttpProcessor");
+  }
+
+  @Override
+  public ElementMatcher<TypeDescription> typeMatcher() {
+    return not(isInterface())
+        .and(implementsInterface(named("org.apache.hc.core5.http.protocol.HttpProcessor")));
+  }
+
+  @Override
+  public void transform(TypeTransformer transformer) {
+    transformer.applyAdviceToMethod(
+        named("process")
+            .and(not(isAbstract()))
+            .and(takesArguments(3))
+            .and(takesArgument(0, named("org.apache.hc.core5.http.HttpResponse"))),
+        ResponseInterceptorsInstrumentation.class.getName() + "$ProcessAdvice");
+  }
+
+  @SuppressWarnings("unused")
+  static final class ProcessAdvice {
+
+    private ProcessAdvice() {}
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    static void exit(@Advice.Argument(0) HttpResponse response, @Advice.Thrown Throwable thrown) {
+      if (thrown != null && response != null) {
+        RefusedResponses.refused(response.getCode(), thrown);
+      }
+    }
+  }
+}
