@@ -19,15 +19,7 @@ final class UnguardedClientStyles {
 
   /** One request through a new Apache HttpClient 5 async client ({@code apache-async}). */
   static ClientAnswer apacheAsync(String method, String url) throws Exception {
-    try (CloseableHttpAsyncClient client = HttpAsyncClients.createDefault()) {
-      client.start();
-      SimpleHttpResponse response =
-          client
-              .execute(SimpleHttpRequest.create(method, URI.create(url)), null)
-              .get(10, TimeUnit.SECONDS);
-      String body = response.getBodyText();
-      return new ClientAnswer(response.getCode(), Map.of(), body == null ? "" : body);
-    }
+    return oneRequest(HttpAsyncClients.createDefault(), method, url);
   }
 
   /**
@@ -35,13 +27,20 @@ final class UnguardedClientStyles {
    * apache-async-minimal}).
    */
   static ClientAnswer apacheAsyncMinimal(String method, String url) throws Exception {
-    try (CloseableHttpAsyncClient client = HttpAsyncClients.createMinimal()) {
+    return oneRequest(HttpAsyncClients.createMinimal(), method, url);
+  }
+
+  /** Starts {@code client}, makes one request with it and closes it. */
+  private static ClientAnswer oneRequest(CloseableHttpAsyncClient client, String method, String url)
+      throws Exception {
+    try (client) {
       client.start();
       SimpleHttpResponse response =
           client
               .execute(SimpleHttpRequest.create(method, URI.create(url)), null)
               .get(10, TimeUnit.SECONDS);
-      return new ClientAnswer(response.getCode(), Map.of(), "");
+      String body = response.getBodyText();
+      return new ClientAnswer(response.getCode(), Map.of(), body == null ? "" : body);
     }
   }
 

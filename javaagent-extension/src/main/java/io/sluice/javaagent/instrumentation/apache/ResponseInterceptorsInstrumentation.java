@@ -1,6 +1,5 @@
 package io.sluice.javaagent.instrumentation.apache;
 
-import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.implementsInterface;
 import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
 import static net.bytebuddy.matcher.ElementMatchers.isInterface;
@@ -9,12 +8,9 @@ import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
-import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
-import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import io.sluice.javaagent.bridge.RefusedResponses;
+import io.sluice.javaagent.instrumentation.MatchedMethodsInstrumentation;
 import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.matcher.ElementMatcher;
 import org.apache.hc.core5.http.HttpResponse;
 
 /**
@@ -23,22 +19,13 @@ import org.apache.hc.core5.http.HttpResponse;
  * response interceptors: {@link ClassicClientInstrumentation} then judges the call by the
  * response's status.
  */
-final class ResponseInterceptorsInstrumentation implements TypeInstrumentation {
+final class ResponseInterceptorsInstrumentation extends MatchedMethodsInstrumentation {
 
-  @Override
-  public ElementMatcher<ClassLoader> classLoaderOptimization() {
-    return hasClassesNamed("org.apache.hc.core5.http.protocol.HttpProcessor");
-  }
-
-  @Override
-  public ElementMatcher<TypeDescription> typeMatcher() {
-    return not(isInterface())
-        .and(implementsInterface(named("org.apache.hc.core5.http.protocol.HttpProcessor")));
-  }
-
-  @Override
-  public void transform(TypeTransformer transformer) {
-    transformer.applyAdviceToMethod(
+  ResponseInterceptorsInstrumentation() {
+    super(
+        "org.apache.hc.core5.http.protocol.HttpProcessor",
+        not(isInterface())
+            .and(implementsInterface(named("org.apache.hc.core5.http.protocol.HttpProcessor"))),
         named("process")
             .and(not(isAbstract()))
             .and(takesArguments(3))
