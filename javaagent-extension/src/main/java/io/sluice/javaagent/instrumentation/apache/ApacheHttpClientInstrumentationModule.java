@@ -55,13 +55,9 @@ public final class ApacheHttpClientInstrumentationModule extends BreakerInstrume
         // token fetch), before the request is written: what they throw, an IOException or
         // HttpException too, is the app's; process(HttpRequest, EntityDetails, HttpContext)
         RequestBodyInstrumentations.appHooks(
-            "org.apache.hc.core5.http.protocol.HttpProcessor",
-            not(isInterface())
-                .and(implementsInterface(named("org.apache.hc.core5.http.protocol.HttpProcessor"))),
-            named("process")
-                .and(not(isAbstract()))
-                .and(takesArguments(3))
-                .and(takesArgument(0, named("org.apache.hc.core5.http.HttpRequest")))),
+            ResponseInterceptorsInstrumentation.PROCESSOR,
+            ResponseInterceptorsInstrumentation.processors(),
+            ResponseInterceptorsInstrumentation.process("org.apache.hc.core5.http.HttpRequest")),
         // and the response interceptors: a response one refuses is judged by its status
         new ResponseInterceptorsInstrumentation(),
         // the content streams (fixed-length, chunked, identity) an entity is written into

@@ -11,6 +11,9 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 import io.sluice.javaagent.bridge.RefusedResponses;
 import io.sluice.javaagent.instrumentation.MatchedMethodsInstrumentation;
 import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
 import org.apache.hc.core5.http.HttpResponse;
 
 /**
@@ -21,16 +24,28 @@ import org.apache.hc.core5.http.HttpResponse;
  */
 final class ResponseInterceptorsInstrumentation extends MatchedMethodsInstrumentation {
 
+  /** The client's processor, which runs the request and the response interceptors. */
+  static final String PROCESSOR = "org.apache.hc.core5.http.protocol.HttpProcessor";
+
   ResponseInterceptorsInstrumentation() {
     super(
-        "org.apache.hc.core5.http.protocol.HttpProcessor",
-        not(isInterface())
-            .and(implementsInterface(named("org.apache.hc.core5.http.protocol.HttpProcessor"))),
-        named("process")
-            .and(not(isAbstract()))
-            .and(takesArguments(3))
-            .and(takesArgument(0, named("org.apache.hc.core5.http.HttpResponse"))),
+        PROCESSOR,
+        processors(),
+        process("org.apache.hc.core5.http.HttpResponse"),
         ResponseInterceptorsInstrumentation.class.getName() + "$ProcessAdvice");
+  }
+
+  /** Every implementation of the client's processor. */
+  static ElementMatcher<TypeDescription> processors() {
+    return not(isInterface()).and(implementsInterface(named(PROCESSOR)));
+  }
+
+  /** The processor's {@code process} for a message of class {@code message}. */
+  static ElementMatcher<MethodDescription> process(String message) {
+    return named("process")
+        .and(not(isAbstract()))
+        .and(takesArguments(3))
+        .and(takesArgument(0, named(message)));
   }
 
   @SuppressWarnings("unused")

@@ -73,13 +73,9 @@ public final class ApacheHttpClient4InstrumentationModule extends BreakerInstrum
         // token fetch), before the request is written: what they throw, an IOException or
         // HttpException too, is the app's; process(HttpRequest, HttpContext)
         RequestBodyInstrumentations.appHooks(
-            "org.apache.http.protocol.HttpProcessor",
-            not(isInterface())
-                .and(implementsInterface(named("org.apache.http.protocol.HttpProcessor"))),
-            named("process")
-                .and(not(isAbstract()))
-                .and(takesArguments(2))
-                .and(takesArgument(0, named("org.apache.http.HttpRequest")))),
+            ResponseInterceptorsInstrumentation.PROCESSOR,
+            ResponseInterceptorsInstrumentation.processors(),
+            ResponseInterceptorsInstrumentation.process("org.apache.http.HttpRequest")),
         // and the response interceptors: a response one refuses is judged by its status
         new ResponseInterceptorsInstrumentation(),
         // the content streams (fixed-length, chunked, identity) an entity is written into

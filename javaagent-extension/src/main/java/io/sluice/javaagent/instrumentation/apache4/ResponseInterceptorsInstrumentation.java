@@ -11,6 +11,9 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 import io.sluice.javaagent.bridge.RefusedResponses;
 import io.sluice.javaagent.instrumentation.MatchedMethodsInstrumentation;
 import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
 import org.apache.http.HttpResponse;
 import org.apache.http.StatusLine;
 
@@ -21,16 +24,28 @@ import org.apache.http.StatusLine;
  */
 final class ResponseInterceptorsInstrumentation extends MatchedMethodsInstrumentation {
 
+  /** The client's processor, which runs the request and the response interceptors. */
+  static final String PROCESSOR = "org.apache.http.protocol.HttpProcessor";
+
   ResponseInterceptorsInstrumentation() {
     super(
-        "org.apache.http.protocol.HttpProcessor",
-        not(isInterface())
-            .and(implementsInterface(named("org.apache.http.protocol.HttpProcessor"))),
-        named("process")
-            .and(not(isAbstract()))
-            .and(takesArguments(2))
-            .and(takesArgument(0, named("org.apache.http.HttpResponse"))),
+        PROCESSOR,
+        processors(),
+        process("org.apache.http.HttpResponse"),
         ResponseInterceptorsInstrumentation.class.getName() + "$ProcessAdvice");
+  }
+
+  /** Every implementation of the client's processor. */
+  static ElementMatcher<TypeDescription> processors() {
+    return not(isInterface()).and(implementsInterface(named(PROCESSOR)));
+  }
+
+  /** The processor's {@code process} for a message of class {@code message}. */
+  static ElementMatcher<MethodDescription> process(String message) {
+    return named("process")
+        .and(not(isAbstract()))
+        .and(takesArguments(2))
+        .and(takesArgument(0, named(message)));
   }
 
   @SuppressWarnings("unused")
