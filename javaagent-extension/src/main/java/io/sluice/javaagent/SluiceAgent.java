@@ -5,6 +5,7 @@ import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.autoconfigure.ResourceConfiguration;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.resources.Resource;
+import io.sluice.javaagent.bridge.UnguardedClients;
 import io.sluice.javaagent.instrumentation.BreakerInstrumentationModule;
 import io.sluice.rules.OneLineText;
 import io.sluice.rules.RuleDocument;
@@ -617,6 +618,7 @@ final class SluiceAgent {
         ConfiguredRules.builder(current.toBuilder().serviceName(service).build(), holder)
             .breakers(registry::breakerStates)
             .topTargets(registry::targetStats)
+            .unguardedClients(UnguardedClientsStatus::named)
             .systemProperties(systemProperties);
     ConfigLookup names = settingNames;
     if (names != null) { // what is refused at start is named where it was set
@@ -640,6 +642,7 @@ final class SluiceAgent {
     closeOnExit.push(live);
     // a breaker that opens shows in the status within the write debounce, not at the next refresh
     registry.addTransitionListener(live::requestStatusUpdate);
+    UnguardedClients.statusUpdate = live::requestStatusUpdate;
     live.start();
     if (current.usesEtcd()) {
       // ConfiguredRules says "rules for 'x' from etcd" once its client is made, or what runs

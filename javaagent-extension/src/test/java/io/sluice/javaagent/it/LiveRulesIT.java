@@ -78,6 +78,27 @@ class LiveRulesIT {
     }
   }
 
+  /**
+   * An app on guarded clients only is told as such: its status lists no unguarded client, where one
+   * without the field (the SDK's own apps) does not tell.
+   */
+  @Test
+  @Order(0)
+  void theStatusSaysTheAppUsesNoUnguardedClient() throws Exception {
+    assertThat(call("/guarded").failed()).isFalse();
+    EtcdStatus.awaitReport(
+        "the status says the app uses no unguarded client",
+        Duration.ofSeconds(10),
+        Duration.ofMillis(100),
+        () ->
+            status
+                .of(SERVICE)
+                .map(s -> s.unguardedClients() != null && s.unguardedClients().isEmpty())
+                .orElse(false),
+        app.logFile(),
+        () -> "the status: " + status.of(SERVICE));
+  }
+
   @Test
   @Order(1)
   void samplingFollowsEtcdWithoutRestart() throws Exception {

@@ -3,6 +3,9 @@ package io.sluice.javaagent.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.rules.wire.AgentStatus;
+import io.sluice.rules.wire.EtcdKeys;
+import io.sluice.testing.etcd.EtcdExtension;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,6 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * OkHttpRelease#OKHTTP_3_11}), Apache HttpClient 5's async client, and Vert.x 4 (in place of the
  * test class path's Vert.x 5). Their calls pass unguarded even through an open breaker, and the app
  * keeps working, traced and propagating as before; the agent says once for each client that it is
- * not guarded. The JDK client of the same app, which the same breaker does guard, shows the breaker
- * is there and open. Rules from a file: no etcd.
+ * not guarded, and its status in etcd names them for the control plane. The JDK client of the same
+ * app, which the same breaker does guard, shows the breaker is there and open.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class UnguardedClientsIT {
@@ -35,31 +39,41 @@ class UnguardedClientsIT {
 
   private static final OkHttpRelease RELEASE = OkHttpRelease.OKHTTP_3_11;
   private static final String POLICY = "okhttp311";
+  private static final String SERVICE = "it-okhttp311";
+
+  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
 
   private Downstream downstream;
   private AgentApp app;
+  private EtcdStatus status;
 
   @BeforeAll
   void startApp(@TempDir Path dir) throws Exception {
     downstream = Downstream.start();
-    Path rules =
-        Files.writeString(
-            dir.resolve("rules.json"),
-            Rules.document(
-                "it-okhttp311",
-                Rules.breaker(
-                    POLICY, downstream.port(), "/unguarded/**", "120s", Rules.ERROR, false)));
-    Map<String, String> properties = AgentApp.withoutExporters("it-okhttp311");
-    properties.put("sluice.rules.file", rules.toString());
+    long revision =
+        etcd.server()
+            .put(
+                EtcdKeys.defaults().rules(SERVICE),
+                Rules.document(
+                    SERVICE,
+                    Rules.breaker(
+                        POLICY, downstream.port(), "/unguarded/**", "120s", Rules.ERROR, false)));
+    Map<String, String> properties = AgentApp.withoutExporters(SERVICE);
+    properties.put("sluice.etcd.endpoints", etcd.endpoint());
     properties.put("sluice.state.dir", dir.resolve("state").toString());
     app = AgentApp.start(AgentApp.sluiceAgentJar(), properties, classPath());
-    await("the rules file is applied")
-        .atMost(Duration.ofSeconds(60))
-        .until(() -> app.log().contains("applied the rules file"));
+    status = new EtcdStatus(etcd.endpoint());
+    EtcdStatus.awaitReport(
+        "the agent applies the rules",
+        () -> status.of(SERVICE).map(s -> s.appliedRevision() == revision).orElse(false),
+        app.logFile());
   }
 
   @AfterAll
   void stopApp() {
+    if (status != null) {
+      status.close();
+    }
     if (app != null) {
       app.close();
     }
@@ -125,6 +139,46 @@ class UnguardedClientsIT {
           .hasSize(2);
     }
     assertThat(log.split(UNGUARDED_LINE, -1)).as("no other client is named").hasSize(5);
+  }
+
+  /**
+   * The agent's status names each client the breakers do not guard, with what they guard instead,
+   * soon after the app made it: an operator who reads the control plane, not the app's log, sees
+   * that a policy on these clients' targets protects nothing. Before, only the log said so.
+   */
+  @Test
+  void theStatusNamesEachUnguardedClient() throws Exception {
+    String url = downstream.url("/named/status");
+    for (String style : List.of("okhttp", "apache-async", "apache-async-minimal", "jdk")) {
+      AppAnswer answer = app.call(style, "GET", url, Map.of());
+      assertThat(answer.failed()).as("%s: %s\n%s", style, answer.error(), app.log()).isFalse();
+    }
+    AppAnswer vertx = app.call("vertx-client-made", "GET", url, Map.of());
+    assertThat(vertx.failed()).as("%s\n%s", vertx.error(), app.log()).isFalse();
+
+    List<AgentStatus.UnguardedClient> expected =
+        List.of(
+            new AgentStatus.UnguardedClient(
+                "a Vert.x HttpClient of a release before 5 (HttpClient, WebClient)",
+                "Sluice guards Vert.x 5"),
+            new AgentStatus.UnguardedClient(
+                "an Apache HttpClient 5 async client"
+                    + " (org.apache.hc.client5.http.impl.async.InternalHttpAsyncClient)",
+                "Sluice guards Apache HttpClient 4 and 5's classic clients"),
+            new AgentStatus.UnguardedClient(
+                "an Apache HttpClient 5 async client"
+                    + " (org.apache.hc.client5.http.impl.async.MinimalHttpAsyncClient)",
+                "Sluice guards Apache HttpClient 4 and 5's classic clients"),
+            new AgentStatus.UnguardedClient(
+                "an OkHttp 3 client of a release before 3.12",
+                "Sluice guards OkHttp 3.12 and later"));
+    EtcdStatus.awaitReport(
+        "the status names each unguarded client",
+        Duration.ofSeconds(10),
+        Duration.ofMillis(100),
+        () -> status.of(SERVICE).map(s -> expected.equals(s.unguardedClients())).orElse(false),
+        app.logFile(),
+        () -> "the status: " + status.of(SERVICE));
   }
 
   /**

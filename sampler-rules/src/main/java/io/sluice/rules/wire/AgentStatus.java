@@ -1,7 +1,9 @@
 package io.sluice.rules.wire;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -35,6 +37,10 @@ import java.util.TreeMap;
  *     (states with none are left out, so {@code {}} means no breaker); {@code null} from agents
  *     older than this field, whose listed {@code breakers} are all there is to count. The list is
  *     capped and this is not, so counts of open breakers are read from here.
+ * @param unguardedClients the HTTP clients the app made whose calls Sluice's circuit breakers do
+ *     not guard (they pass every policy, an open breaker too, and are missing from {@code
+ *     topTargets}), sorted by {@code client}; {@code null} when the agent does not tell, as the SDK
+ *     (an app that starts its guarded calls itself) and agents older than this field do
  */
 public record AgentStatus(
     String instanceId,
@@ -51,7 +57,8 @@ public record AgentStatus(
     List<TargetStats> topTargets,
     int breakersOmitted,
     int topTargetsOmitted,
-    Map<String, Integer> breakersByState) {
+    Map<String, Integer> breakersByState,
+    List<UnguardedClient> unguardedClients) {
 
   public AgentStatus {
     Objects.requireNonNull(instanceId, "instanceId");
@@ -66,6 +73,46 @@ public record AgentStatus(
               + topTargetsOmitted);
     }
     breakersByState = breakersByState == null ? null : sortedCounts(breakersByState);
+    unguardedClients = unguardedClients == null ? null : sortedClients(unguardedClients);
+  }
+
+  /**
+   * A status without {@code unguardedClients}, as the SDK and agents before that field write: it
+   * does not say which clients go unguarded.
+   */
+  public AgentStatus(
+      String instanceId,
+      String service,
+      String host,
+      long pid,
+      Versions versions,
+      Instant startTime,
+      Instant updatedAt,
+      String rulesSource,
+      long appliedRevision,
+      Rejection rejected,
+      List<BreakerState> breakers,
+      List<TargetStats> topTargets,
+      int breakersOmitted,
+      int topTargetsOmitted,
+      Map<String, Integer> breakersByState) {
+    this(
+        instanceId,
+        service,
+        host,
+        pid,
+        versions,
+        startTime,
+        updatedAt,
+        rulesSource,
+        appliedRevision,
+        rejected,
+        breakers,
+        topTargets,
+        breakersOmitted,
+        topTargetsOmitted,
+        breakersByState,
+        null);
   }
 
   /**
@@ -158,7 +205,8 @@ public record AgentStatus(
         topTargets,
         breakersOmitted,
         topTargetsOmitted,
-        breakersByState);
+        breakersByState,
+        unguardedClients);
   }
 
   /** This status with every live breaker counted by state ({@code null}: not counted). */
@@ -178,7 +226,29 @@ public record AgentStatus(
         topTargets,
         breakersOmitted,
         topTargetsOmitted,
-        breakersByState);
+        breakersByState,
+        unguardedClients);
+  }
+
+  /** This status naming the clients Sluice does not guard ({@code null}: not told). */
+  public AgentStatus withUnguardedClients(List<UnguardedClient> unguardedClients) {
+    return new AgentStatus(
+        instanceId,
+        service,
+        host,
+        pid,
+        versions,
+        startTime,
+        updatedAt,
+        rulesSource,
+        appliedRevision,
+        rejected,
+        breakers,
+        topTargets,
+        breakersOmitted,
+        topTargetsOmitted,
+        breakersByState,
+        unguardedClients);
   }
 
   /** This status stamped {@code updatedAt}. */
@@ -198,7 +268,8 @@ public record AgentStatus(
         topTargets,
         breakersOmitted,
         topTargetsOmitted,
-        breakersByState);
+        breakersByState,
+        unguardedClients);
   }
 
   /**
@@ -219,6 +290,22 @@ public record AgentStatus(
           sorted.put(state, count);
         });
     return Collections.unmodifiableMap(sorted);
+  }
+
+  /**
+   * An unmodifiable copy sorted by client, so the JSON is the same for the same clients; each must
+   * be named.
+   */
+  private static List<UnguardedClient> sortedClients(List<UnguardedClient> clients) {
+    List<UnguardedClient> sorted = new ArrayList<>(clients.size());
+    for (UnguardedClient c : clients) {
+      if (c == null || c.client() == null) {
+        throw new IllegalArgumentException("unguardedClients needs a named client, got " + c);
+      }
+      sorted.add(c);
+    }
+    sorted.sort(Comparator.comparing(UnguardedClient::client));
+    return Collections.unmodifiableList(sorted);
   }
 
   /**
@@ -271,6 +358,16 @@ public record AgentStatus(
       double failureRate,
       double slowCallRate,
       boolean shadow) {}
+
+  /**
+   * An HTTP client the app made that Sluice's circuit breakers do not guard.
+   *
+   * @param client what the app made, as the agent's log line names it (e.g. {@code an OkHttp 3
+   *     client of a release before 3.12})
+   * @param guarded what Sluice guards instead, to move to (e.g. {@code Sluice guards OkHttp 3.12
+   *     and later})
+   */
+  public record UnguardedClient(String client, String guarded) {}
 
   /**
    * Traffic to one outgoing target over the last minute.

@@ -195,6 +195,49 @@ class AgentStatusCodecTest {
   }
 
   @Test
+  void roundTripsUnguardedClientsSortedByClientAndReadsThemAsNotToldFromOlderAgents() {
+    AgentStatus told =
+        STATUS
+            .withBreakersByState(Map.of("OPEN", 1))
+            .withUnguardedClients(
+                List.of(
+                    new AgentStatus.UnguardedClient(
+                        "an OkHttp 3 client of a release before 3.12",
+                        "Sluice guards OkHttp 3.12 and later"),
+                    new AgentStatus.UnguardedClient("an Apache HttpClient 5 async client", null)));
+
+    String json = AgentStatusCodec.write(told);
+
+    assertThat(json)
+        .contains(
+            "\"unguardedClients\":[{\"client\":\"an Apache HttpClient 5 async client\"},"
+                + "{\"client\":\"an OkHttp 3 client of a release before 3.12\","
+                + "\"guarded\":\"Sluice guards OkHttp 3.12 and later\"}]");
+    assertThat(AgentStatusCodec.parse(json.getBytes(StandardCharsets.UTF_8))).contains(told);
+    // the withers keep them
+    assertThat(told.withLists(null, List.of(), 0, List.of(), 0).unguardedClients())
+        .isEqualTo(told.unguardedClients());
+    assertThat(told.withBreakersByState(null).withUpdatedAt(null).unguardedClients())
+        .isEqualTo(told.unguardedClients());
+    // none is a statement; left out is not
+    assertThat(AgentStatusCodec.write(STATUS.withUnguardedClients(List.of())))
+        .contains("\"unguardedClients\":[]");
+    assertThat(AgentStatusCodec.write(STATUS)).doesNotContain("unguardedClients");
+    assertThat(STATUS.unguardedClients()).isNull();
+  }
+
+  @Test
+  void refusesAnUnnamedUnguardedClient() {
+    String json =
+        AgentStatusCodec.write(STATUS)
+            .replaceFirst("\\{", "{\"unguardedClients\":[{\"guarded\":\"x\"}],");
+
+    assertThat(AgentStatusCodec.whyUnreadable(json.getBytes(StandardCharsets.UTF_8)))
+        .contains("unguardedClients needs a named client");
+    assertThat(AgentStatusCodec.parse(json.getBytes(StandardCharsets.UTF_8))).isEmpty();
+  }
+
+  @Test
   void refusesANegativeBreakerCount() {
     String json =
         """

@@ -69,6 +69,7 @@ public final class ConfiguredRules implements AutoCloseable {
   private final ActiveRulesHolder holder;
   private final Supplier<List<AgentStatus.BreakerState>> breakers;
   private final Supplier<List<AgentStatus.TargetStats>> topTargets;
+  private final Supplier<List<AgentStatus.UnguardedClient>> unguardedClients;
   private final String instanceId;
   private final Function<SluiceConfig, Client> clients;
   private final Function<String, String> systemProperties;
@@ -108,6 +109,7 @@ public final class ConfiguredRules implements AutoCloseable {
     this.holder = builder.holder;
     this.breakers = builder.breakers;
     this.topTargets = builder.topTargets;
+    this.unguardedClients = builder.unguardedClients;
     this.instanceId = builder.instanceId;
     // with no names given, as the configuration recorded them when it was read or built
     ConfigLookup names =
@@ -447,6 +449,9 @@ public final class ConfiguredRules implements AutoCloseable {
             .addRuleSource(etcdSource)
             .breakers(breakers)
             .topTargets(topTargets);
+    if (unguardedClients != null) {
+      reporter.unguardedClients(unguardedClients);
+    }
     if (instanceId != null) {
       reporter.instanceId(instanceId);
     }
@@ -622,6 +627,7 @@ public final class ConfiguredRules implements AutoCloseable {
     private final ActiveRulesHolder holder;
     private Supplier<List<AgentStatus.BreakerState>> breakers = List::of;
     private Supplier<List<AgentStatus.TargetStats>> topTargets = List::of;
+    private Supplier<List<AgentStatus.UnguardedClient>> unguardedClients;
     private String instanceId;
     private Function<SluiceConfig, Client> clients; // EtcdClientFactory but in tests
     private ConfigLookup settingNames;
@@ -647,6 +653,15 @@ public final class ConfiguredRules implements AutoCloseable {
      */
     public Builder topTargets(Supplier<List<AgentStatus.TargetStats>> topTargets) {
       this.topTargets = Objects.requireNonNull(topTargets, "topTargets");
+      return this;
+    }
+
+    /**
+     * The HTTP clients the app made that Sluice does not guard, for the agent status (see {@code
+     * StatusReporter.Builder#unguardedClients}); default: not told.
+     */
+    public Builder unguardedClients(Supplier<List<AgentStatus.UnguardedClient>> unguardedClients) {
+      this.unguardedClients = Objects.requireNonNull(unguardedClients, "unguardedClients");
       return this;
     }
 

@@ -18,10 +18,10 @@ import java.util.function.Function;
  *
  * <ul>
  *   <li><b>Always meaningful:</b> anything but a figure — rules source, applied revision, the
- *       rejection and its errors, host, versions — and a different set of breakers (policy and
- *       key), a breaker's state or shadow flag, a target's covering policy, a rate that became
- *       known ({@code -1} to a value or back), a breaker state that gained its first breaker or
- *       lost its last in {@code breakersByState}.
+ *       rejection and its errors, host, versions, the clients Sluice does not guard — and a
+ *       different set of breakers (policy and key), a breaker's state or shadow flag, a target's
+ *       covering policy, a rate that became known ({@code -1} to a value or back), a breaker state
+ *       that gained its first breaker or lost its last in {@code breakersByState}.
  *   <li><b>Targets</b> are a top list by a sliding estimate, so places near its end swap and a
  *       rarely called target drops out and comes back: a change of which targets are listed counts
  *       only when the busiest target that came in and the busiest that left differ by a meaningful
@@ -74,6 +74,7 @@ final class StatusChange {
         || !Objects.equals(written.rulesSource(), current.rulesSource())
         || written.appliedRevision() != current.appliedRevision()
         || !Objects.equals(written.rejected(), current.rejected())
+        || !Objects.equals(written.unguardedClients(), current.unguardedClients())
         || countMoved(written.breakersOmitted(), current.breakersOmitted())
         || countMoved(written.topTargetsOmitted(), current.topTargetsOmitted())
         || stateCountsChanged(written.breakersByState(), current.breakersByState())

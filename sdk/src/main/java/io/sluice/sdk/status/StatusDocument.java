@@ -40,6 +40,10 @@ final class StatusDocument {
   private final List<RuleSource> ruleSources;
   private final Supplied<AgentStatus.BreakerState> breakers;
   private final Supplied<AgentStatus.TargetStats> topTargets;
+
+  /** {@code null}: not told (see {@code StatusReporter.Builder#unguardedClients}). */
+  private final Supplied<AgentStatus.UnguardedClient> unguardedClients;
+
   private final Clock clock;
   private final String configuredHost;
   private final AgentStatus.Versions configuredVersions;
@@ -55,6 +59,7 @@ final class StatusDocument {
       List<RuleSource> ruleSources,
       Supplier<List<AgentStatus.BreakerState>> breakers,
       Supplier<List<AgentStatus.TargetStats>> topTargets,
+      Supplier<List<AgentStatus.UnguardedClient>> unguardedClients,
       Clock clock,
       String configuredHost,
       AgentStatus.Versions configuredVersions) {
@@ -62,8 +67,13 @@ final class StatusDocument {
     this.service = service;
     this.rules = rules;
     this.ruleSources = ruleSources;
-    this.breakers = new Supplied<>("breakers", breakers);
-    this.topTargets = new Supplied<>("topTargets", topTargets);
+    this.breakers = new Supplied<>("breakers", breakers, List.of());
+    this.topTargets = new Supplied<>("topTargets", topTargets, List.of());
+    // a failure leaves them untold: none would say the app uses no unguarded client
+    this.unguardedClients =
+        unguardedClients == null
+            ? null
+            : new Supplied<>("unguardedClients", unguardedClients, null);
     this.clock = clock;
     this.configuredHost = configuredHost;
     this.configuredVersions = configuredVersions;
@@ -76,7 +86,7 @@ final class StatusDocument {
     versions = configuredVersions != null ? configuredVersions : detectVersions();
   }
 
-  /** The status as of now, with every breaker and target the suppliers gave. */
+  /** The status as of now, with every breaker, target and unguarded client the suppliers gave. */
   AgentStatus build() {
     // what the breakers run, not a snapshot that took force while they are still being retuned
     ActiveRules current = rules.applied();
@@ -96,7 +106,8 @@ final class StatusDocument {
         topTargets.get(),
         0,
         0,
-        countByState(breakerStates));
+        countByState(breakerStates),
+        unguardedClients == null ? null : unguardedClients.get());
   }
 
   /**
@@ -127,19 +138,21 @@ final class StatusDocument {
   }
 
   /**
-   * One supplier's values, or none when it throws: its failure is warned of once per stretch of
-   * failures, and the first call that works after one ends the stretch with one INFO line, so a
-   * supplier that fails again later is warned of again. Each supplier has its stretch: one failing
-   * never hides that the other fails too.
+   * One supplier's values, or {@code whenFailed} when it throws or gives none: its failure is
+   * warned of once per stretch of failures, and the first call that works after one ends the
+   * stretch with one INFO line, so a supplier that fails again later is warned of again. Each
+   * supplier has its stretch: one failing never hides that the other fails too.
    */
   private static final class Supplied<T> {
     private final String name;
     private final Supplier<List<T>> supplier;
+    private final List<T> whenFailed;
     private boolean failureTold;
 
-    Supplied(String name, Supplier<List<T>> supplier) {
+    Supplied(String name, Supplier<List<T>> supplier, List<T> whenFailed) {
       this.name = name;
       this.supplier = supplier;
+      this.whenFailed = whenFailed;
     }
 
     List<T> get() {
@@ -157,7 +170,7 @@ final class StatusDocument {
                   "a status supplier failed (" + name + "); reporting none of its values",
                   e);
         }
-        return List.of();
+        return whenFailed;
       }
       if (failureTold) {
         failureTold = false;
@@ -167,7 +180,7 @@ final class StatusDocument {
             "a status supplier works again (" + name + "); reporting its values",
             null);
       }
-      return values == null ? List.of() : values;
+      return values == null ? whenFailed : values; // none to tell, as when it fails
     }
   }
 

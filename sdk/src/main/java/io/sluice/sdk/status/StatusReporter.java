@@ -181,6 +181,7 @@ public final class StatusReporter implements AutoCloseable {
             ruleSources,
             builder.breakers,
             builder.topTargets,
+            builder.unguardedClients,
             builder.clock,
             builder.host,
             builder.versions);
@@ -558,6 +559,7 @@ public final class StatusReporter implements AutoCloseable {
     private AgentStatus.Versions versions;
     private Supplier<List<AgentStatus.BreakerState>> breakers = List::of;
     private Supplier<List<AgentStatus.TargetStats>> topTargets = List::of;
+    private Supplier<List<AgentStatus.UnguardedClient>> unguardedClients;
     private Duration leaseTtl = Duration.ofSeconds(10);
     private Duration refreshInterval = Duration.ofSeconds(5);
     private Duration minWriteInterval = Duration.ofMillis(200);
@@ -621,6 +623,16 @@ public final class StatusReporter implements AutoCloseable {
      */
     public Builder topTargets(Supplier<List<AgentStatus.TargetStats>> topTargets) {
       this.topTargets = Objects.requireNonNull(topTargets, "topTargets");
+      return this;
+    }
+
+    /**
+     * The HTTP clients the app made that Sluice does not guard, e.g. the agent's; without one the
+     * status leaves {@code unguardedClients} out (not told), as an app that starts its guarded
+     * calls itself has nothing to say there. A new client is written with the next refresh.
+     */
+    public Builder unguardedClients(Supplier<List<AgentStatus.UnguardedClient>> unguardedClients) {
+      this.unguardedClients = Objects.requireNonNull(unguardedClients, "unguardedClients");
       return this;
     }
 

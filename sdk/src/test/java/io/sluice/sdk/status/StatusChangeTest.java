@@ -97,6 +97,11 @@ class StatusChangeTest {
                     0)),
         named("a target less", s -> s.withLists(s.rejected(), s.breakers(), 0, List.of(), 0)),
         named(
+            "a client Sluice does not guard",
+            s ->
+                s.withUnguardedClients(
+                    List.of(new AgentStatus.UnguardedClient("an OkHttp 3 client", null)))),
+        named(
             "many more breakers omitted",
             s -> s.withLists(s.rejected(), s.breakers(), 500, s.topTargets(), 0)));
   }

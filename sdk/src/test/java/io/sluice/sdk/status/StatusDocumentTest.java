@@ -126,6 +126,7 @@ class StatusDocumentTest {
               throw new IllegalStateException("a bug: the breakers fail");
             },
             List::of,
+            null,
             Clock.systemUTC(),
             "h",
             new AgentStatus.Versions("1", "1", "17"));
@@ -207,6 +208,40 @@ class StatusDocumentTest {
     }
   }
 
+  /**
+   * The agent's unguarded clients are in the status as its supplier gives them; without a supplier
+   * (the SDK's own apps) the status does not tell, and a supplier that throws leaves them untold
+   * too, with its warning: an empty list would say the app uses none.
+   */
+  @Test
+  void namesTheUnguardedClientsItsSupplierGivesAndNoneWhenItCannotTell() {
+    AgentStatus.UnguardedClient okhttp =
+        new AgentStatus.UnguardedClient(
+            "an OkHttp 3 client of a release before 3.12", "Sluice guards OkHttp 3.12 and later");
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
+    AtomicBoolean failing = new AtomicBoolean();
+    StatusDocument told =
+        document(
+            holder,
+            List.of(),
+            List::of,
+            List::of,
+            () -> {
+              if (failing.get()) {
+                throw new IllegalStateException("a bug: the clients fail");
+              }
+              return List.of(okhttp);
+            });
+
+    assertThat(told.build().unguardedClients()).containsExactly(okhttp);
+    assertThat(document(holder, List.of()).build().unguardedClients()).isNull();
+    try (LogCapture log = LogCapture.of(StatusReporter.class)) {
+      failing.set(true);
+      assertThat(told.build().unguardedClients()).isNull();
+      assertThat(supplierLines(log)).containsExactly(failed("unguardedClients"));
+    }
+  }
+
   private static StatusDocument document(
       Supplier<List<AgentStatus.BreakerState>> breakers,
       Supplier<List<AgentStatus.TargetStats>> topTargets) {
@@ -224,6 +259,15 @@ class StatusDocumentTest {
       List<RuleSource> sources,
       Supplier<List<AgentStatus.BreakerState>> breakers,
       Supplier<List<AgentStatus.TargetStats>> topTargets) {
+    return document(holder, sources, breakers, topTargets, null);
+  }
+
+  private static StatusDocument document(
+      ActiveRulesHolder holder,
+      List<RuleSource> sources,
+      Supplier<List<AgentStatus.BreakerState>> breakers,
+      Supplier<List<AgentStatus.TargetStats>> topTargets,
+      Supplier<List<AgentStatus.UnguardedClient>> unguardedClients) {
     StatusDocument document =
         new StatusDocument(
             "i",
@@ -232,6 +276,7 @@ class StatusDocumentTest {
             sources,
             breakers,
             topTargets,
+            unguardedClients,
             Clock.systemUTC(),
             "h",
             new AgentStatus.Versions("1", "1", "17"));

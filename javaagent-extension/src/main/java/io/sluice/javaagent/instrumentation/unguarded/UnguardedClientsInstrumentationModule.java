@@ -22,6 +22,8 @@ public final class UnguardedClientsInstrumentationModule extends BreakerInstrume
 
   @Override
   protected List<TypeInstrumentation> breakerInstrumentations() {
+    // asked for only when the module is on: the status may say "none" from now on
+    UnguardedClients.watching();
     return List.of(
         new UnguardedClientInstrumentation(
             "okhttp3.OkHttpClient",
