@@ -55,6 +55,22 @@ export function rulesSourceChip(source, status) {
   });
 }
 
+/**
+ * A chip saying that the agent's app makes calls through HTTP clients Sluice does not guard,
+ * naming them in its title; or null when it names none.
+ */
+export function unguardedClientsChip(clients) {
+  if (!clients.length) return null;
+  return h('span', {
+    class: 'chip chip-warn',
+    'data-test': 'unguarded-clients',
+    title: 'Its app makes calls through clients Sluice\u2019s circuit breakers do not guard: they'
+      + ' pass every breaker policy. '
+      + clients.map((c) => `${c.client}${c.guarded ? ` (${c.guarded})` : ''}`).join('; '),
+    text: clients.length === 1 ? 'unguarded client' : `${clients.length} unguarded clients`,
+  });
+}
+
 // A status written this far after now (on the control plane's clock) comes from an agent whose
 // clock is ahead: how long ago it reported, and whether it stopped, cannot be told from it.
 const AHEAD_AFTER_MS = 60 * 1000;
@@ -331,11 +347,12 @@ export class AgentsPanel {
       // An agent lists at most 50 errors and 200 breakers (not CLOSED first) and counts the rest.
       fillIfChanged(row.status,
         JSON.stringify([a.status, a.rulesSource, a.rejectedRevision, a.rejectedErrors,
-          a.rejectedErrorsOmitted]),
+          a.rejectedErrorsOmitted, a.unguardedClients]),
         statusChip(a.status,
           a.status === 'ahead' ? AHEAD : a.status === 'rules file' ? RULES_ELSEWHERE.file
             : a.status === 'unknown' ? UNKNOWN : undefined),
         rulesSourceChip(a.rulesSource, a.status),
+        unguardedClientsChip(a.unguardedClients),
         a.rejectedErrors.length || a.rejectedErrorsOmitted
           ? h('details', { class: 'rejection' },
             h('summary', { text: `rejected revision ${showHidden(a.rejectedRevision)}` }),

@@ -22,6 +22,10 @@ export class DependenciesPanel {
     // agents report their busiest targets only (the SDK: 50): said when some left targets out
     this.capped = h('p', { class: 'hint', 'data-test': 'targets-capped' });
     this.capped.hidden = true;
+    // clients whose calls no breaker guards: those calls are in no agent's targets, so not here
+    this.unguarded = h('div', {
+      class: 'notice notice-warn', 'data-test': 'unguarded-clients', role: 'note', hidden: true,
+    });
     fill(root,
       h('p', {
         class: 'hint',
@@ -32,6 +36,7 @@ export class DependenciesPanel {
           + ' would do without rejecting calls.',
       }),
       this.error,
+      this.unguarded,
       this.capped,
       h('div', { class: 'card table-card' },
         h('table', { class: 'table deps', 'aria-label': 'Unprotected dependencies' },
@@ -104,6 +109,7 @@ export class DependenciesPanel {
         + ' reports its busiest ones only): a target only they call, less than those, is not'
         + ' listed here.'
       : '');
+    this.renderUnguarded();
     this.empty.hidden = rows.length > 0;
     // With no agent there is no traffic to judge: say so instead of "everything is covered".
     setText(this.empty, this.page.agentsLoaded && this.page.agents.length === 0
@@ -164,6 +170,30 @@ export class DependenciesPanel {
     }
   }
 
+  /** Says which listed agents use clients Sluice does not guard (their status names them). */
+  renderUnguarded() {
+    const agents = this.page.agentsLoaded ? this.page.agentViews() : [];
+    const clients = unguardedClientsOf(agents);
+    this.unguarded.hidden = clients.length === 0;
+    if (!clients.length) {
+      fill(this.unguarded);
+      return;
+    }
+    const using = agents.filter((a) => a.unguardedClients.length).length;
+    const of = this.page.agentsPartly ? ' listed' : '';
+    fill(this.unguarded,
+      h('p', {
+        text: `${using} of ${agents.length} agents${of} make calls through HTTP clients Sluice`
+          + '\u2019s circuit breakers do not guard: those calls pass every breaker policy, an'
+          + ' open breaker too, and are not counted in this list.',
+      }),
+      h('ul', {}, ...clients.map((c) => h('li', {
+        'data-test': 'unguarded-client',
+        text: showHidden(`${c.client} (${c.agents === 1 ? '1 agent' : `${c.agents} agents`})`
+          + (c.guarded ? `: ${c.guarded}.` : '')),
+      }))));
+  }
+
   newRow(target) {
     const row = {
       // host:port as agents reported it
@@ -189,6 +219,27 @@ export class DependenciesPanel {
       row.head, row.calls, row.agents, row.errors, row.p99, row.policyCell);
     return row;
   }
+}
+
+/**
+ * The clients the agents (their views, model.js) name as unguarded, each once with how many agents
+ * name it and what Sluice guards instead, sorted by client.
+ */
+function unguardedClientsOf(agents) {
+  const byClient = new Map();
+  for (const agent of agents) {
+    const named = new Set();
+    for (const c of agent.unguardedClients) {
+      if (named.has(c.client)) continue;
+      named.add(c.client);
+      const entry = byClient.get(c.client) ?? { client: c.client, guarded: null, agents: 0 };
+      entry.agents += 1;
+      if (!entry.guarded && c.guarded) entry.guarded = c.guarded;
+      byClient.set(c.client, entry);
+    }
+  }
+  return [...byClient.values()]
+    .sort((a, b) => (a.client < b.client ? -1 : a.client > b.client ? 1 : 0));
 }
 
 /** The control plane's counts of the reports behind the list, or null from one that sends none. */

@@ -64,6 +64,13 @@ export function agentView(a, currentRevision, judged = true) {
     breakersByState: byState,
     breakersOpen: openBreakers(breakers, byState),
     topTargets: Array.isArray(a.topTargets) ? a.topTargets : [],
+    // the HTTP clients its app made that Sluice does not guard: [] when none, or not told
+    unguardedClients: (Array.isArray(a.unguardedClients) ? a.unguardedClients : [])
+      .filter((c) => c && typeof c.client === 'string')
+      .map((c) => ({
+        client: c.client,
+        guarded: typeof c.guarded === 'string' ? c.guarded : null,
+      })),
   };
 }
 

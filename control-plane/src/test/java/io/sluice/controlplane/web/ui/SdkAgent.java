@@ -15,8 +15,8 @@ import java.util.function.Supplier;
 /**
  * A real agent runtime in the test JVM: the {@code sdk}'s {@link EtcdRuleSource} keeps the
  * service's rules in force from etcd and its {@link StatusReporter} keeps the status key alive
- * under a lease, exactly as inside an instrumented application. Breaker states and busiest targets
- * are fixed by the test, as no traffic flows.
+ * under a lease, exactly as inside an instrumented application. Breaker states, busiest targets and
+ * unguarded clients are fixed by the test, as no traffic flows and no client is made.
  */
 final class SdkAgent implements AutoCloseable {
 
@@ -24,6 +24,9 @@ final class SdkAgent implements AutoCloseable {
   private final ActiveRulesHolder rules;
   private final EtcdRuleSource source;
   private final StatusReporter reporter;
+
+  /** What the status says of unguarded clients; {@code null}: not told, as the SDK's own apps. */
+  private volatile List<AgentStatus.UnguardedClient> unguardedClients;
 
   SdkAgent(
       String endpoint,
@@ -62,7 +65,8 @@ final class SdkAgent implements AutoCloseable {
             .host(host)
             .addRuleSource(source)
             .breakers(() -> breakers)
-            .topTargets(targets);
+            .topTargets(targets)
+            .unguardedClients(() -> unguardedClients);
     if (reportEvery != null) {
       builder.refreshInterval(reportEvery);
     }
@@ -72,6 +76,15 @@ final class SdkAgent implements AutoCloseable {
   void start() {
     source.start();
     reporter.start();
+  }
+
+  /**
+   * Has the status name {@code clients} as made by the app and not guarded, as the agent's does,
+   * and written at once.
+   */
+  void unguardedClients(List<AgentStatus.UnguardedClient> clients) {
+    unguardedClients = List.copyOf(clients);
+    reporter.requestUpdate();
   }
 
   /** The revision of the rules in force. */

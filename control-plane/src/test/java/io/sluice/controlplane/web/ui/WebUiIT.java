@@ -4439,7 +4439,7 @@ class WebUiIT {
                 + " agentViews: () => [view] }).render();"
                 + " const deps = new d.DependenciesPanel(document.createElement('div'),"
                 + " { on() {}, service: 'x', canWrite: true, agentsLoaded: true,"
-                + " agents: [view] });"
+                + " agents: [view], agentViews: () => [view] });"
                 + " root.appendChild(deps.root);"
                 + " deps.render([{ target: host + ':8443', callsPerMinute: 100,"
                 + " errorsPerMinute: 5,"
@@ -5223,6 +5223,51 @@ class WebUiIT {
     assertThat(unprotected.headers().firstValue("X-Sluice-Agents")).contains("1");
     assertThat(unprotected.headers().firstValue("X-Sluice-Agents-Capped")).contains("1");
     assertThat(unprotected.headers().firstValue("X-Sluice-Targets-Omitted")).contains("3");
+  }
+
+  /**
+   * An app that makes calls through a client Sluice does not guard (OkHttp before 3.12, say) has
+   * its agent name the client in its status: the Dependencies tab says so above the list, with how
+   * many agents and what Sluice guards instead, as those calls are in no agent's targets, and the
+   * Agents tab marks the agent. Before, only the app's log said so, and the tab read as if every
+   * call had been counted.
+   */
+  @Test
+  void namesTheClientsSluiceDoesNotGuardOnTheDependenciesAndAgentsTabs() {
+    String service = "unguarded-clients";
+    storeOrdersDocumentAs(service);
+    SdkAgent agent = startAgent(service);
+    open(WRITER_TOKEN, "/service/" + service + "/rules");
+    WebElement loaded = waitFor(By.id("rules-editor"));
+    await().atMost(BOUND).until(() -> loaded.getAttribute("value").contains("drop-health"));
+    click(By.id("tab-dependencies"));
+    awaitText(By.cssSelector("tr[data-target='inventory:8080'] [data-test=agents]"), "1");
+    assertThat(browser.findElement(By.cssSelector("[data-test=unguarded-clients]")).isDisplayed())
+        .as("no agent names a client yet")
+        .isFalse();
+
+    agent.unguardedClients(
+        List.of(
+            new AgentStatus.UnguardedClient(
+                "an OkHttp 3 client of a release before 3.12",
+                "Sluice guards OkHttp 3.12 and later")));
+
+    awaitText(
+        By.cssSelector("[data-test=unguarded-client]"),
+        "an OkHttp 3 client of a release before 3.12 (1 agent): Sluice guards OkHttp 3.12 and"
+            + " later.");
+    assertThat(browser.findElement(By.cssSelector("[data-test=unguarded-clients] p")).getText())
+        .startsWith("1 of 1 agents make calls through HTTP clients Sluice")
+        .contains("pass every breaker policy");
+
+    click(By.id("tab-agents"));
+    WebElement chip =
+        waitFor(
+            By.cssSelector("tr[data-instance='" + service + "-1'] [data-test=unguarded-clients]"));
+    assertThat(chip.getText()).isEqualTo("unguarded client");
+    assertThat(chip.getAttribute("title"))
+        .endsWith(
+            "an OkHttp 3 client of a release before 3.12 (Sluice guards OkHttp 3.12 and later)");
   }
 
   @Test
