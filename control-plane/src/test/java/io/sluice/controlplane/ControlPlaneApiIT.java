@@ -2534,6 +2534,31 @@ class ControlPlaneApiIT {
     }
   }
 
+  /**
+   * The OpenAPI document lists 403 for the operations a reader is refused ({@link
+   * #everyEndpointChecksTokenAndRole}) and for no other: every token has at least the reader role,
+   * so a read can never be refused for its role. Before, every read listed a 403 no caller could
+   * get, and a client generated from the document handled it for nothing.
+   */
+  @Test
+  void theOpenApiDocumentLists403ForTheWritersOperationsOnly() {
+    JsonNode paths = api().get("/api/v1/openapi.json", null).json().get("paths");
+    Set<String> listing403 = new TreeSet<>();
+    for (Map.Entry<String, JsonNode> path : paths.properties()) {
+      for (Map.Entry<String, JsonNode> operation : path.getValue().properties()) {
+        JsonNode responses = operation.getValue().get("responses");
+        if (responses != null && responses.has("403")) {
+          listing403.add(operation.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey());
+        }
+      }
+    }
+    assertThat(listing403)
+        .containsExactlyInAnyOrder(
+            "PUT /api/v1/services/{service}/rules",
+            "DELETE /api/v1/services/{service}/rules",
+            "POST /api/v1/services/{service}/rules/rollback");
+  }
+
   @Test
   void refusesEventClientsBeyondTheCapAndTakesOneAgainWhenAnotherLeaves() throws Exception {
     try (RunningControlPlane capped =
