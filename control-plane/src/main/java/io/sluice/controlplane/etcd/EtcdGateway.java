@@ -502,11 +502,14 @@ public final class EtcdGateway {
    *
    * @param below only keys below this one, or {@code null} for all under the prefix
    * @param maxKeys at most this many keys
+   * @param maxBytes fewer keys once those read, keys and values, add up to this many bytes or more
+   *     ({@link Range#more()} then says whether others follow); the first page is read whatever its
+   *     size (8 keys), later ones ask for no more keys than the bytes left fit
    */
-  public Range getPrefixDescending(String prefix, String below, long maxKeys) {
+  public Range getPrefixDescending(String prefix, String below, long maxKeys, long maxBytes) {
     ByteSequence from = bytes(prefix);
     ByteSequence to = below == null ? OptionsUtil.prefixEndOf(from) : bytes(below);
-    return ranges.read(from, to, true, maxKeys);
+    return ranges.readUpTo(from, to, true, maxKeys, maxBytes);
   }
 
   /**

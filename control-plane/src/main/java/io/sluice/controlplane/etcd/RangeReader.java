@@ -87,7 +87,20 @@ final class RangeReader {
    * @param maxKeys at most this many keys, from the first in that order
    */
   EtcdGateway.Range read(ByteSequence from, ByteSequence to, boolean descending, long maxKeys) {
-    return read(from, to, descending, maxKeys, false);
+    return read(from, to, descending, maxKeys, false, Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #read(ByteSequence, ByteSequence, boolean, long)}, ending early once the keys and
+   * values read add up to {@code maxBytes} or more (then {@code more} says whether keys follow):
+   * for a caller that holds all it reads at once. The first page is read whatever its size ({@link
+   * #MIN_PAGE_KEYS} keys); a later page never asks for more keys than the bytes left fit at the
+   * largest entry seen (one at least), so the read ends past {@code maxBytes} by at most its first
+   * page, or its last entry and what the last page's entries outgrew those before.
+   */
+  EtcdGateway.Range readUpTo(
+      ByteSequence from, ByteSequence to, boolean descending, long maxKeys, long maxBytes) {
+    return read(from, to, descending, maxKeys, false, maxBytes);
   }
 
   /**
@@ -96,9 +109,19 @@ final class RangeReader {
    */
   EtcdGateway.Range read(
       ByteSequence from, ByteSequence to, boolean descending, long maxKeys, boolean keysOnly) {
+    return read(from, to, descending, maxKeys, keysOnly, Long.MAX_VALUE);
+  }
+
+  private EtcdGateway.Range read(
+      ByteSequence from,
+      ByteSequence to,
+      boolean descending,
+      long maxKeys,
+      boolean keysOnly,
+      long maxBytes) {
     for (int attempt = 1; ; attempt++) {
       try {
-        return readOnce(from, to, descending, maxKeys, keysOnly);
+        return readOnce(from, to, descending, maxKeys, keysOnly, maxBytes);
       } catch (EtcdUnavailableException e) {
         if (!e.compacted()) {
           throw e;
@@ -113,10 +136,16 @@ final class RangeReader {
   }
 
   private EtcdGateway.Range readOnce(
-      ByteSequence from, ByteSequence to, boolean descending, long maxKeys, boolean keysOnly) {
+      ByteSequence from,
+      ByteSequence to,
+      boolean descending,
+      long maxKeys,
+      boolean keysOnly,
+      long maxBytes) {
     List<KeyValue> kvs = new ArrayList<>();
     long revision = 0;
     long largest = 0;
+    long bytes = 0;
     boolean smallPages = false;
     ByteSequence start = from;
     ByteSequence end = to;
@@ -124,6 +153,9 @@ final class RangeReader {
     boolean more = false; // etcd's word on the last page: keys beyond it
     while (kvs.size() < maxKeys) {
       long keys = Math.min(maxKeys - kvs.size(), smallPages ? MIN_PAGE_KEYS : pageKeys(largest));
+      if (largest > 0) {
+        keys = Math.min(keys, Math.max(1, (maxBytes - bytes) / largest));
+      }
       GetOption option =
           GetOption.builder()
               .withRange(end)
@@ -150,9 +182,11 @@ final class RangeReader {
       kvs.addAll(got);
       more = page.isMore() && !got.isEmpty();
       for (KeyValue kv : got) {
-        largest = Math.max(largest, (long) kv.getKey().size() + kv.getValue().size());
+        long entry = (long) kv.getKey().size() + kv.getValue().size();
+        largest = Math.max(largest, entry);
+        bytes += entry;
       }
-      if (!page.isMore() || got.isEmpty()) {
+      if (!page.isMore() || got.isEmpty() || bytes >= maxBytes) {
         break;
       }
       ByteSequence last = got.get(got.size() - 1).getKey();

@@ -54,6 +54,15 @@ public final class HistoryStore {
    */
   private static final long MAX_KEYS_READ_ON = 256;
 
+  /**
+   * The stored entries a page reads at most, in bytes (with their keys), before it leads on below
+   * them: entries hold whole documents of up to 256 KiB, and a page of 200 read up to 51 MB into
+   * memory for one request (the web UI asks for 50 at every change of the service's rules). A page
+   * holds at least one entry, and ends past this by at most one read's first page (8 entries) or
+   * its last entry (see {@code EtcdGateway#getPrefixDescending}).
+   */
+  static final long MAX_PAGE_BYTES = 4L * 1024 * 1024;
+
   private final EtcdGateway etcd;
   private final HistoryCodec codec;
   private final HistorySettings settings;
@@ -127,7 +136,9 @@ public final class HistoryStore {
             before == null
                 ? revisionsEnd(etcd.keys(), service)
                 : etcd.keys().history(service, before),
-            limit + 1L);
+            limit + 1L,
+            MAX_PAGE_BYTES);
+    long bytesRead = bytesOf(read);
     // the journal as of the range: a change committed since is in neither
     Optional<HistoryEntry> journal = journal(service, read.revision());
     List<HistoryEntry> entries = new ArrayList<>();
@@ -139,17 +150,21 @@ public final class HistoryStore {
     // empty one). Keys below the first read are older entries; retention may have deleted some
     // since, which is as if the page were read a moment later. At most MAX_KEYS_READ_ON keys:
     // a history unreadable all the way down (written by a newer control plane) is paged through
-    // as it is, not read whole for one page.
+    // as it is, not read whole for one page. A page whose entries took MAX_PAGE_BYTES leads on
+    // below them too, however few they are.
     long readOn = 0;
     Long leadsOn = null;
     while (entries.size() <= limit && read.more() && lowest > 0) {
-      if (readOn >= MAX_KEYS_READ_ON) {
+      if (readOn >= MAX_KEYS_READ_ON || bytesRead >= MAX_PAGE_BYTES) {
         leadsOn = lowest;
         break;
       }
       long batch = Math.max(limit + 1L - entries.size(), READ_ON_BATCH);
-      read = etcd.getPrefixDescending(prefix, etcd.keys().history(service, lowest), batch);
+      read =
+          etcd.getPrefixDescending(
+              prefix, etcd.keys().history(service, lowest), batch, MAX_PAGE_BYTES - bytesRead);
       readOn += read.kvs().size();
+      bytesRead += bytesOf(read);
       lowest = readable(read, prefix, entries, seen);
     }
     // The journal always holds the latest change, so when it is missing from the keys it is the
@@ -181,6 +196,15 @@ public final class HistoryStore {
       }
     }
     return lowest;
+  }
+
+  /** The bytes of the keys and values {@code read} holds. */
+  private static long bytesOf(EtcdGateway.Range read) {
+    long bytes = 0;
+    for (KeyValue kv : read.kvs()) {
+      bytes += kv.getKey().size() + (long) kv.getValue().size();
+    }
+    return bytes;
   }
 
   /**

@@ -71,11 +71,11 @@ class RangeReaderIT {
 
     // newest first, as history pages read: only as many keys as asked for, below a bound or not
     String highest = sorted(keys).get(keys.size() - 1);
-    EtcdGateway.Range newest = gateway.getPrefixDescending(prefix, null, 1_201);
+    EtcdGateway.Range newest = gateway.getPrefixDescending(prefix, null, 1_201, Long.MAX_VALUE);
     assertThat(newest.kvs())
         .extracting(kv -> EtcdGateway.text(kv.getKey()))
         .isEqualTo(reversed(keys).subList(0, 1_201));
-    EtcdGateway.Range below = gateway.getPrefixDescending(prefix, highest, 3);
+    EtcdGateway.Range below = gateway.getPrefixDescending(prefix, highest, 3, Long.MAX_VALUE);
     assertThat(below.kvs())
         .extracting(kv -> EtcdGateway.text(kv.getKey()))
         .isEqualTo(reversed(keys).subList(1, 4));
@@ -84,9 +84,44 @@ class RangeReaderIT {
     assertThat(newest.more()).isTrue();
     assertThat(below.more()).isTrue();
     String fourth = reversed(keys).get(keys.size() - 4);
-    assertThat(gateway.getPrefixDescending(prefix, fourth, 3).more()).isFalse();
-    assertThat(gateway.getPrefixDescending(prefix, fourth, 4).more()).isFalse();
-    assertThat(gateway.getPrefixDescending(prefix, fourth, 2).more()).isTrue();
+    assertThat(gateway.getPrefixDescending(prefix, fourth, 3, Long.MAX_VALUE).more()).isFalse();
+    assertThat(gateway.getPrefixDescending(prefix, fourth, 4, Long.MAX_VALUE).more()).isFalse();
+    assertThat(gateway.getPrefixDescending(prefix, fourth, 2, Long.MAX_VALUE).more()).isTrue();
+  }
+
+  /**
+   * A read bounded in bytes, as a history page reads: it ends with the entry that brings it to the
+   * bytes asked for, newest first, and says that more follow; however few bytes are asked for, it
+   * reads its first page (sized before any entry is seen). Unbounded, the same read held every key
+   * asked for.
+   */
+  @Test
+  void endsADescendingReadWithTheEntryThatBringsItToTheBytesAskedFor() throws Exception {
+    // 40 values of 30 KiB: 290 KiB is past the 9th entry and short of the 10th
+    String prefix = "/bounded/";
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      keys.add(prefix + String.format(Locale.ROOT, "%05d", i));
+    }
+    putAll(keys, 30 * 1024);
+    long bound = 290 * 1024;
+
+    EtcdGateway.Range read = gateway.getPrefixDescending(prefix, null, 40, bound);
+
+    assertThat(read.kvs())
+        .extracting(kv -> EtcdGateway.text(kv.getKey()))
+        .isEqualTo(reversed(keys).subList(0, 10));
+    long bytes = 0;
+    for (var kv : read.kvs()) {
+      bytes += kv.getKey().size() + kv.getValue().size();
+    }
+    long last = read.kvs().get(9).getKey().size() + read.kvs().get(9).getValue().size();
+    assertThat(bytes).isGreaterThanOrEqualTo(bound);
+    assertThat(bytes - last).isLessThan(bound);
+    assertThat(read.more()).isTrue();
+    assertThat(gateway.getPrefixDescending(prefix, null, 40, 1).kvs())
+        .hasSize(RangeReader.MIN_PAGE_KEYS);
+    assertThat(gateway.getPrefixDescending(prefix, null, 40, Long.MAX_VALUE).kvs()).hasSize(40);
   }
 
   @Test

@@ -52,7 +52,8 @@ class CompactedReadAnswerIT {
         LogCapture outages = LogCapture.of(EtcdOutageLog.class);
         LogCapture problems = LogCapture.of(ProblemAdvice.class)) {
       EtcdGateway gateway = TestGateways.on(client, Duration.ofSeconds(30));
-      Throwable failure = catchThrowable(() -> gateway.getPrefixDescending(HISTORY, null, 21));
+      Throwable failure =
+          catchThrowable(() -> gateway.getPrefixDescending(HISTORY, null, 21, Long.MAX_VALUE));
       assertThat(failure).isInstanceOf(EtcdUnavailableException.class);
 
       ResponseEntity<Object> answer =
