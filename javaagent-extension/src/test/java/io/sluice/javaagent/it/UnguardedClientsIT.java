@@ -25,11 +25,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An app on clients the breakers do not guard: OkHttp 3.11, older than the breakers guard ({@link
- * OkHttpRelease#OKHTTP_3_11}), Apache HttpClient 5's async client, and Vert.x 4 (in place of the
- * test class path's Vert.x 5). Their calls pass unguarded even through an open breaker, and the app
- * keeps working, traced and propagating as before; the agent says once for each client that it is
- * not guarded, and its status in etcd names them for the control plane. The JDK client of the same
- * app, which the same breaker does guard, shows the breaker is there and open.
+ * OkHttpRelease#OKHTTP_3_11}), Apache HttpClient 5's async client, Apache HttpAsyncClient 4,
+ * Jetty's {@code HttpClient}, and Vert.x 4 (in place of the test class path's Vert.x 5). Their
+ * calls pass unguarded even through an open breaker, and the app keeps working, traced and
+ * propagating as before; the agent says once for each client that it is not guarded, and its status
+ * in etcd names them for the control plane. The JDK client of the same app, which the same breaker
+ * does guard, shows the breaker is there and open.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class UnguardedClientsIT {
@@ -40,6 +41,17 @@ class UnguardedClientsIT {
   private static final OkHttpRelease RELEASE = OkHttpRelease.OKHTTP_3_11;
   private static final String POLICY = "okhttp311";
   private static final String SERVICE = "it-okhttp311";
+
+  /** The test app's styles that make an unguarded client and call through it, and the JDK's. */
+  private static final List<String> STYLES =
+      List.of(
+          "okhttp",
+          "apache-async",
+          "apache-async-minimal",
+          "apache4-async",
+          "apache4-async-minimal",
+          "jetty",
+          "jdk");
 
   @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
 
@@ -111,7 +123,7 @@ class UnguardedClientsIT {
   void theAgentNamesEachUnguardedClientOnce() throws Exception {
     String url = downstream.url("/named/orders");
     for (int i = 0; i < 2; i++) {
-      for (String style : List.of("okhttp", "apache-async", "apache-async-minimal", "jdk")) {
+      for (String style : STYLES) {
         AppAnswer answer = app.call(style, "GET", url, Map.of());
         assertThat(answer.failed()).as("%s: %s\n%s", style, answer.error(), app.log()).isFalse();
       }
@@ -127,6 +139,13 @@ class UnguardedClientsIT {
             "the app made an Apache HttpClient 5 async client"
                 + " (org.apache.hc.client5.http.impl.async.MinimalHttpAsyncClient), "
                 + UNGUARDED_LINE,
+            "the app made an Apache HttpAsyncClient 4 client"
+                + " (org.apache.http.impl.nio.client.InternalHttpAsyncClient), "
+                + UNGUARDED_LINE,
+            "the app made an Apache HttpAsyncClient 4 client"
+                + " (org.apache.http.impl.nio.client.MinimalHttpAsyncClient), "
+                + UNGUARDED_LINE,
+            "the app made a Jetty HttpClient, " + UNGUARDED_LINE,
             "the app made a Vert.x HttpClient of a release before 5 (HttpClient, WebClient), "
                 + UNGUARDED_LINE);
     await("a line for each unguarded client")
@@ -138,7 +157,7 @@ class UnguardedClientsIT {
           .as("the line %s, once, in\n%s", line, log)
           .hasSize(2);
     }
-    assertThat(log.split(UNGUARDED_LINE, -1)).as("no other client is named").hasSize(5);
+    assertThat(log.split(UNGUARDED_LINE, -1)).as("no other client is named").hasSize(8);
   }
 
   /**
@@ -149,26 +168,39 @@ class UnguardedClientsIT {
   @Test
   void theStatusNamesEachUnguardedClient() throws Exception {
     String url = downstream.url("/named/status");
-    for (String style : List.of("okhttp", "apache-async", "apache-async-minimal", "jdk")) {
+    for (String style : STYLES) {
       AppAnswer answer = app.call(style, "GET", url, Map.of());
       assertThat(answer.failed()).as("%s: %s\n%s", style, answer.error(), app.log()).isFalse();
     }
     AppAnswer vertx = app.call("vertx-client-made", "GET", url, Map.of());
     assertThat(vertx.failed()).as("%s\n%s", vertx.error(), app.log()).isFalse();
 
+    String classicClients = "Sluice guards Apache HttpClient 4 and 5's classic clients";
     List<AgentStatus.UnguardedClient> expected =
         List.of(
+            new AgentStatus.UnguardedClient(
+                "a Jetty HttpClient",
+                "Sluice guards the JDK's clients, OkHttp 3.12 and later, Apache HttpClient 4 and"
+                    + " 5's classic clients, Vert.x 5 and Reactor Netty"),
             new AgentStatus.UnguardedClient(
                 "a Vert.x HttpClient of a release before 5 (HttpClient, WebClient)",
                 "Sluice guards Vert.x 5"),
             new AgentStatus.UnguardedClient(
+                "an Apache HttpAsyncClient 4 client"
+                    + " (org.apache.http.impl.nio.client.InternalHttpAsyncClient)",
+                classicClients),
+            new AgentStatus.UnguardedClient(
+                "an Apache HttpAsyncClient 4 client"
+                    + " (org.apache.http.impl.nio.client.MinimalHttpAsyncClient)",
+                classicClients),
+            new AgentStatus.UnguardedClient(
                 "an Apache HttpClient 5 async client"
                     + " (org.apache.hc.client5.http.impl.async.InternalHttpAsyncClient)",
-                "Sluice guards Apache HttpClient 4 and 5's classic clients"),
+                classicClients),
             new AgentStatus.UnguardedClient(
                 "an Apache HttpClient 5 async client"
                     + " (org.apache.hc.client5.http.impl.async.MinimalHttpAsyncClient)",
-                "Sluice guards Apache HttpClient 4 and 5's classic clients"),
+                classicClients),
             new AgentStatus.UnguardedClient(
                 "an OkHttp 3 client of a release before 3.12",
                 "Sluice guards OkHttp 3.12 and later"));
@@ -211,7 +243,8 @@ class UnguardedClientsIT {
           .as("the breaker guards the JDK client")
           .contains("Sluice circuit breaker '" + POLICY + "'");
 
-      for (String style : List.of("okhttp", "okhttp-async", "apache-async")) {
+      for (String style :
+          List.of("okhttp", "okhttp-async", "apache-async", "apache4-async", "jetty")) {
         int before = downstream.requestCount();
         for (int i = 0; i < 6; i++) {
           AppAnswer answer = app.call(style, "GET", url, Map.of());

@@ -323,6 +323,9 @@ final class Clients {
       case "okhttp-async" -> Clients::okhttpEnqueue;
       case "apache-async" -> UnguardedClientStyles::apacheAsync;
       case "apache-async-minimal" -> UnguardedClientStyles::apacheAsyncMinimal;
+      case "apache4-async" -> UnguardedClientStyles::apache4Async;
+      case "apache4-async-minimal" -> UnguardedClientStyles::apache4AsyncMinimal;
+      case "jetty" -> UnguardedClientStyles::jetty;
       case "vertx-client-made" -> UnguardedClientStyles::vertxClientMade;
       case "okhttp-late-timeout" -> Clients::okhttpLateTimeout;
       case "okhttp-body-type" -> Clients::okhttpBodyType;

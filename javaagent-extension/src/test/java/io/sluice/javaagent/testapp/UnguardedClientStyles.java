@@ -11,7 +11,8 @@ import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 
 /**
  * Clients the breakers do not guard, for {@code UnguardedClientsIT}: Apache HttpClient 5's async
- * client, and a Vert.x {@code HttpClient} made on whatever Vert.x the app runs on (Vert.x 4 there).
+ * client, Apache HttpAsyncClient 4, Jetty's {@code HttpClient}, and a Vert.x {@code HttpClient}
+ * made on whatever Vert.x the app runs on (Vert.x 4 there).
  */
 final class UnguardedClientStyles {
 
@@ -41,6 +42,53 @@ final class UnguardedClientStyles {
               .get(10, TimeUnit.SECONDS);
       String body = response.getBodyText();
       return new ClientAnswer(response.getCode(), Map.of(), body == null ? "" : body);
+    }
+  }
+
+  /** One request through a new Apache HttpAsyncClient 4 client ({@code apache4-async}). */
+  static ClientAnswer apache4Async(String method, String url) throws Exception {
+    return oneRequest(
+        org.apache.http.impl.nio.client.HttpAsyncClients.createDefault(), method, url);
+  }
+
+  /**
+   * One request through a new minimal Apache HttpAsyncClient 4 client ({@code
+   * apache4-async-minimal}).
+   */
+  static ClientAnswer apache4AsyncMinimal(String method, String url) throws Exception {
+    return oneRequest(
+        org.apache.http.impl.nio.client.HttpAsyncClients.createMinimal(), method, url);
+  }
+
+  /** Starts {@code client}, makes one request with it and closes it. */
+  private static ClientAnswer oneRequest(
+      org.apache.http.impl.nio.client.CloseableHttpAsyncClient client, String method, String url)
+      throws Exception {
+    try (client) {
+      client.start();
+      org.apache.http.HttpResponse response =
+          client
+              .execute(
+                  org.apache.http.client.methods.RequestBuilder.create(method).setUri(url).build(),
+                  null)
+              .get(10, TimeUnit.SECONDS);
+      return new ClientAnswer(
+          response.getStatusLine().getStatusCode(),
+          Map.of(),
+          org.apache.http.util.EntityUtils.toString(response.getEntity()));
+    }
+  }
+
+  /** One request through a new Jetty {@code HttpClient} ({@code jetty}). */
+  static ClientAnswer jetty(String method, String url) throws Exception {
+    org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient();
+    client.start();
+    try {
+      org.eclipse.jetty.client.ContentResponse response =
+          client.newRequest(url).method(method).timeout(10, TimeUnit.SECONDS).send();
+      return new ClientAnswer(response.getStatus(), Map.of(), response.getContentAsString());
+    } finally {
+      client.stop();
     }
   }
 
