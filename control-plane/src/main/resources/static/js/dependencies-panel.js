@@ -5,6 +5,7 @@
 
 import { call, enc, listOf, saidElsewhere } from './api.js';
 import { fill, h, placeChild, setText, showError } from './dom.js';
+import { fillIfChanged } from './widgets.js';
 import { pretty, showHidden } from './json-text.js';
 import { ReadOrder } from './read-order.js';
 
@@ -68,6 +69,8 @@ export class DependenciesPanel {
 
   /** Reads the list as read number `read`, and draws it unless a newer read was drawn. */
   async readAndRender(read) {
+    // from the agents listed, not this read: kept current when the read fails
+    this.renderUnguarded();
     let rows;
     let reports;
     try {
@@ -83,6 +86,7 @@ export class DependenciesPanel {
         shadowedCallsPerMinute: d.shadowedCallsPerMinute ?? 0,
         shadowedBy: Array.isArray(d.shadowedBy) ? d.shadowedBy : [],
         agents: d.agents ?? null,
+        agentsOnRulesFile: d.agentsOnRulesFile ?? 0,
         suggestedPolicy: d.suggestedPolicy,
       }));
       reports = reportsOf(r.headers);
@@ -109,7 +113,6 @@ export class DependenciesPanel {
         + ' reports its busiest ones only): a target only they call, less than those, is not'
         + ' listed here.'
       : '');
-    this.renderUnguarded();
     this.empty.hidden = rows.length > 0;
     // With no agent there is no traffic to judge: say so instead of "everything is covered".
     setText(this.empty, this.page.agentsLoaded && this.page.agents.length === 0
@@ -150,6 +153,18 @@ export class DependenciesPanel {
       setText(row.shadowed, shadowed);
       if (shadowed) row.head.appendChild(row.shadowed);
       else row.shadowed.remove();
+      // agents on a local rules file never take the document: a policy added here misses them
+      const n = d.agentsOnRulesFile;
+      const onFile = n
+        ? (n === d.agents
+          ? (n === 1 ? 'The agent calling it runs' : `All ${n} agents calling it run`)
+          : `${n} of the ${d.agents} agents calling it ${n === 1 ? 'runs' : 'run'}`)
+          + ' a local rules file: a policy added here does not reach'
+          + ` ${n === 1 ? 'it' : 'them'}.`
+        : '';
+      setText(row.onFile, onFile);
+      if (onFile) row.head.appendChild(row.onFile);
+      else row.onFile.remove();
       setText(row.calls, d.callsPerMinute);
       setText(row.agents, d.agents ?? '—');
       setText(row.errors, errors);
@@ -175,15 +190,17 @@ export class DependenciesPanel {
     const agents = this.page.agentsLoaded ? this.page.agentViews() : [];
     const clients = unguardedClientsOf(agents);
     this.unguarded.hidden = clients.length === 0;
-    if (!clients.length) {
-      fill(this.unguarded);
-      return;
-    }
     const using = agents.filter((a) => a.unguardedClients.length).length;
-    const of = this.page.agentsPartly ? ' listed' : '';
-    fill(this.unguarded,
+    // agents that do not say (the SDK's own apps, older agents) are not counted as using none
+    const told = agents.filter((a) => a.unguardedClientsTold).length;
+    const listed = this.page.agentsPartly ? ' listed' : '';
+    const of = told < agents.length
+      ? `the ${told} agents${listed} that say which clients they use`
+      : `${told} agents${listed}`;
+    // rebuilt only when it says something else: a selection in it survives the live updates
+    fillIfChanged(this.unguarded, JSON.stringify([clients, using, of]), clients.length ? [
       h('p', {
-        text: `${using} of ${agents.length} agents${of} make calls through HTTP clients Sluice`
+        text: `${using} of ${of} make calls through HTTP clients Sluice`
           + '\u2019s circuit breakers do not guard: those calls pass every breaker policy, an'
           + ' open breaker too, and are not counted in this list.',
       }),
@@ -191,7 +208,8 @@ export class DependenciesPanel {
         'data-test': 'unguarded-client',
         text: showHidden(`${c.client} (${c.agents === 1 ? '1 agent' : `${c.agents} agents`})`
           + (c.guarded ? `: ${c.guarded}.` : '')),
-      }))));
+      }))),
+    ] : []);
   }
 
   newRow(target) {
@@ -201,6 +219,7 @@ export class DependenciesPanel {
         h('span', { class: 'mono', 'data-test': 'target', text: showHidden(target) })),
       partly: h('div', { class: 'hint', 'data-test': 'partly-guarded' }),
       shadowed: h('div', { class: 'hint', 'data-test': 'shadow-watched' }),
+      onFile: h('div', { class: 'hint', 'data-test': 'on-rules-file' }),
       calls: h('td', { class: 'num' }),
       agents: h('td', { class: 'num', 'data-test': 'agents' }),
       errors: h('td', { class: 'num' }),

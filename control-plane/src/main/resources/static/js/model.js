@@ -64,7 +64,9 @@ export function agentView(a, currentRevision, judged = true) {
     breakersByState: byState,
     breakersOpen: openBreakers(breakers, byState),
     topTargets: Array.isArray(a.topTargets) ? a.topTargets : [],
-    // the HTTP clients its app made that Sluice does not guard: [] when none, or not told
+    // whether it says which HTTP clients its app made that Sluice does not guard (the SDK's own
+    // apps and older agents do not), and those clients: [] when none, or not told
+    unguardedClientsTold: Array.isArray(a.unguardedClients),
     unguardedClients: (Array.isArray(a.unguardedClients) ? a.unguardedClients : [])
       .filter((c) => c && typeof c.client === 'string')
       .map((c) => ({

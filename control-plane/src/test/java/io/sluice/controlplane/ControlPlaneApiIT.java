@@ -263,6 +263,37 @@ class ControlPlaneApiIT {
   }
 
   /**
+   * A page whose entries are large and unreadable reads on past its 4 MiB to the readable entry
+   * below them: a page that ends at its bytes holds at least one entry. Without that, the page came
+   * back empty with a next, which the web UI shows as a service without history.
+   */
+  @Test
+  void aPageOfLargeUnreadableEntriesReadsOnPastItsBytesToAReadableOne() throws Exception {
+    ApiClient api = api();
+    String service = "unreadable-and-large";
+    String path = "/api/v1/services/" + service + "/rules";
+    long bottom = writeVersions(api, path, 1).get(0);
+    String large = "{\"not\": \"an entry\", \"pad\": \"" + "x".repeat(600_000) + "\"";
+    for (int i = 1; i <= 10; i++) {
+      jetcd
+          .getKVClient()
+          .put(
+              bytes(
+                  "/sluice/v1/history/"
+                      + service
+                      + "/"
+                      + String.format(Locale.ROOT, "%020d", bottom + i)),
+              ByteSequence.from(large, StandardCharsets.UTF_8))
+          .get(10, TimeUnit.SECONDS);
+    }
+
+    JsonNode page = api.get(path + "/history?limit=1&before=" + (bottom + 11), READER).json();
+
+    assertThat(historyRevisions(page)).containsExactly(bottom);
+    assertThat(page.get("next").isNull()).as("next after %s", historyRevisions(page)).isTrue();
+  }
+
+  /**
    * Keys written around the API under a service's history prefix that sort above every revision key
    * (letters after digits) are not read as the newest entries: they filled the first page, which
    * then held only the journal's newest entry and no next page, hiding the rest of the history.

@@ -1,6 +1,7 @@
 package io.sluice.javaagent;
 
 import io.sluice.javaagent.bridge.SluiceBridge;
+import io.sluice.javaagent.bridge.UnguardedClients;
 import io.sluice.javaagent.instrumentation.jdkhttp.JdkHttpAnswers;
 import io.sluice.sdk.breaker.CallGuard;
 import java.util.function.Supplier;
@@ -23,6 +24,14 @@ final class BridgeHooks {
    * require it) cannot link {@link JdkHttpAnswers}, and that must cost only the client it lacks.
    * Linked first, it left every other client unguarded.
    */
+  /**
+   * Has the bridge ask for a status update when the app makes a client Sluice does not guard, so
+   * the status names it at once rather than at the next refresh.
+   */
+  static void askForStatusUpdates(Runnable statusUpdate) {
+    UnguardedClients.statusUpdate = statusUpdate;
+  }
+
   static void connect(Supplier<CallGuard> guard) {
     SluiceBridge.starter = new GuardedCallStarter(guard);
     try {

@@ -5,7 +5,6 @@ import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.autoconfigure.ResourceConfiguration;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.resources.Resource;
-import io.sluice.javaagent.bridge.UnguardedClients;
 import io.sluice.javaagent.instrumentation.BreakerInstrumentationModule;
 import io.sluice.rules.OneLineText;
 import io.sluice.rules.RuleDocument;
@@ -618,8 +617,13 @@ final class SluiceAgent {
         ConfiguredRules.builder(current.toBuilder().serviceName(service).build(), holder)
             .breakers(registry::breakerStates)
             .topTargets(registry::targetStats)
-            .unguardedClients(UnguardedClientsStatus::named)
             .systemProperties(systemProperties);
+    boolean bridged = bridgeInstalled;
+    if (bridged) {
+      // the bridge's classes resolve only once it is on the bootstrap path: without it the
+      // status does not tell (no client is named either)
+      builder.unguardedClients(UnguardedClientsStatus::named);
+    }
     ConfigLookup names = settingNames;
     if (names != null) { // what is refused at start is named where it was set
       builder.settingNames(
@@ -642,7 +646,13 @@ final class SluiceAgent {
     closeOnExit.push(live);
     // a breaker that opens shows in the status within the write debounce, not at the next refresh
     registry.addTransitionListener(live::requestStatusUpdate);
-    UnguardedClients.statusUpdate = live::requestStatusUpdate;
+    if (bridged) {
+      try {
+        BridgeHooks.askForStatusUpdates(live::requestStatusUpdate);
+      } catch (RuntimeException | LinkageError e) {
+        logger.log(Level.FINE, "the unguarded clients are written at the next refresh", e);
+      }
+    }
     live.start();
     if (current.usesEtcd()) {
       // ConfiguredRules says "rules for 'x' from etcd" once its client is made, or what runs

@@ -58,6 +58,16 @@ import java.util.regex.Pattern;
  *       every policy was in shadow mode read as "every target is covered".
  * </ol>
  *
+ * <p>An agent that runs a local rules file ({@code rulesSource} {@code file}) never runs the
+ * document: its policies are its file's, which the control plane cannot see. It is judged by what
+ * it reports alone ({@link Coverage#REPORTED}): no target counts as protected for the document's
+ * sake, a {@code coveredBy} it names is taken as it is (its calls a policy guarded are protected),
+ * and its shadow count is the only word on shadow mode. Before, such an agent was judged against
+ * the document: a target a document's policy covers but its file does not read as protected, and
+ * its file's policy, unknown to the document, made every guarded call count as unguarded. Each
+ * target says how many of its agents run a rules file ({@code agentsOnRulesFile}): a policy added
+ * to the document does not reach them.
+ *
  * <p>Agents are judged one by one: a target one agent's calls reached guarded and another's not is
  * listed with the latter's traffic only. All matching uses the agents' own compiled matchers. A
  * target is listed, and its agents' traffic summed, under its canonical spelling ({@link
@@ -95,8 +105,11 @@ final class UnprotectedTargets {
    *     {@code callsPerMinute}: such a policy lets every call through), summed over the agents
    * @param shadowedBy the policies in shadow mode for those calls, sorted: the agents' latest
    *     matched call's when it is one, else the document's for this host and port; empty when no
-   *     such call was counted
+   *     such call was counted (or only agents on a rules file, whose policies are not known here,
+   *     counted them)
    * @param suggestedPolicy a breaker policy to add to {@code breakers}, in shadow mode first
+   * @param agentsOnRulesFile how many of {@code agents} run a local rules file: the suggested
+   *     policy, added to the document, does not reach them
    */
   record Target(
       String target,
@@ -109,7 +122,8 @@ final class UnprotectedTargets {
       List<String> guardedBy,
       long shadowedCallsPerMinute,
       List<String> shadowedBy,
-      Map<String, Object> suggestedPolicy) {}
+      Map<String, Object> suggestedPolicy,
+      int agentsOnRulesFile) {}
 
   /**
    * How complete the agents' reports behind a {@link #find} are. An agent reports only its busiest
@@ -142,6 +156,7 @@ final class UnprotectedTargets {
     long errors;
     Double p99;
     int agents;
+    int agentsOnRulesFile;
 
     /** The agent last counted in {@link #agents}: one may report a target under two spellings. */
     AgentStatus lastAgent;
@@ -153,9 +168,11 @@ final class UnprotectedTargets {
   }
 
   static List<Target> find(List<AgentStatus> agents, RuleDocument current) {
-    Coverage coverage = Coverage.of(current);
+    Coverage ofDocument = Coverage.of(current);
     Map<String, Sums> traffic = new TreeMap<>();
     for (AgentStatus agent : agents) {
+      boolean onRulesFile = Rollout.RULES_FILE_SOURCE.equals(agent.rulesSource());
+      Coverage coverage = onRulesFile ? Coverage.REPORTED : ofDocument;
       for (AgentStatus.TargetStats stats : agent.topTargets()) {
         if (stats.callsPerMinute() <= 0) {
           continue;
@@ -208,6 +225,9 @@ final class UnprotectedTargets {
         if (sums.lastAgent != agent) {
           sums.lastAgent = agent;
           sums.agents++;
+          if (onRulesFile) {
+            sums.agentsOnRulesFile++;
+          }
         }
         Double p99 = stats.p99Millis();
         // a p99 no agent measures (infinite, NaN, negative: hand-written) is no p99
@@ -246,7 +266,8 @@ final class UnprotectedTargets {
                   List.copyOf(sums.guardedBy),
                   sums.shadowedCalls,
                   List.copyOf(sums.shadowedBy),
-                  suggest(split(target), sums.p99)));
+                  suggest(split(target), sums.p99),
+                  sums.agentsOnRulesFile));
         });
     targets.sort((a, b) -> Long.compare(b.callsPerMinute(), a.callsPerMinute()));
     return targets;
@@ -335,7 +356,25 @@ final class UnprotectedTargets {
    * The current document's policies as far as a target's host and port can tell: whether they guard
    * every call to a target, and each policy by name for checking what an agent reports.
    */
-  private static final class Coverage {
+  private static class Coverage {
+
+    /**
+     * What is known of the policies of an agent on a local rules file: nothing but what it reports.
+     * No target is guarded for the document's sake, the policy it names is taken as it is, and none
+     * is known to be in shadow mode (its shadow count says how many calls one matched).
+     */
+    static final Coverage REPORTED =
+        new Coverage(Map.of()) {
+          @Override
+          String covering(String host, int port, String coveredBy) {
+            return coveredBy;
+          }
+
+          @Override
+          List<String> policiesFor(String host, int port, String covering, boolean shadow) {
+            return covering != null && !shadow ? List.of(covering) : List.of();
+          }
+        };
 
     /** A policy of the document, and it alone compiled, widened to its host and port. */
     private record Policy(BreakerPolicy policy, CompiledRules hostAndPort) {

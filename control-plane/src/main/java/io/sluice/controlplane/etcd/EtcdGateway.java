@@ -504,7 +504,8 @@ public final class EtcdGateway {
    * @param maxKeys at most this many keys
    * @param maxBytes fewer keys once those read, keys and values, add up to this many bytes or more
    *     ({@link Range#more()} then says whether others follow); the first page is read whatever its
-   *     size (8 keys), later ones ask for no more keys than the bytes left fit
+   *     size (8 keys), later ones ask for no more keys than the bytes left fit at the average entry
+   *     read
    */
   public Range getPrefixDescending(String prefix, String below, long maxKeys, long maxBytes) {
     ByteSequence from = bytes(prefix);

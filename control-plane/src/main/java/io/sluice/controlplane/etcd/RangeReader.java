@@ -94,9 +94,10 @@ final class RangeReader {
    * As {@link #read(ByteSequence, ByteSequence, boolean, long)}, ending early once the keys and
    * values read add up to {@code maxBytes} or more (then {@code more} says whether keys follow):
    * for a caller that holds all it reads at once. The first page is read whatever its size ({@link
-   * #MIN_PAGE_KEYS} keys); a later page never asks for more keys than the bytes left fit at the
-   * largest entry seen (one at least), so the read ends past {@code maxBytes} by at most its first
-   * page, or its last entry and what the last page's entries outgrew those before.
+   * #MIN_PAGE_KEYS} keys); a later page asks for no more keys than the bytes left fit at the
+   * average entry seen (one at least, and as many as {@link #pageKeys} allows at most), so the read
+   * ends past {@code maxBytes} by at most its first page, or its last page's entries beyond the
+   * average.
    */
   EtcdGateway.Range readUpTo(
       ByteSequence from, ByteSequence to, boolean descending, long maxKeys, long maxBytes) {
@@ -153,8 +154,10 @@ final class RangeReader {
     boolean more = false; // etcd's word on the last page: keys beyond it
     while (kvs.size() < maxKeys) {
       long keys = Math.min(maxKeys - kvs.size(), smallPages ? MIN_PAGE_KEYS : pageKeys(largest));
-      if (largest > 0) {
-        keys = Math.min(keys, Math.max(1, (maxBytes - bytes) / largest));
+      if (!kvs.isEmpty()) {
+        // the bytes left at the average entry seen: at the largest, a few large entries among
+        // small ones left every later page at one key, a round trip per entry
+        keys = Math.min(keys, Math.max(1, (maxBytes - bytes) / Math.max(1, bytes / kvs.size())));
       }
       GetOption option =
           GetOption.builder()

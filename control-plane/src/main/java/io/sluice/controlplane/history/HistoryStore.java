@@ -155,14 +155,19 @@ public final class HistoryStore {
     long readOn = 0;
     Long leadsOn = null;
     while (entries.size() <= limit && read.more() && lowest > 0) {
-      if (readOn >= MAX_KEYS_READ_ON || bytesRead >= MAX_PAGE_BYTES) {
+      // a page of unreadable entries alone reads on (to MAX_KEYS_READ_ON) whatever their bytes:
+      // an empty page that leads on would read as a service without history
+      if (readOn >= MAX_KEYS_READ_ON || (bytesRead >= MAX_PAGE_BYTES && !entries.isEmpty())) {
         leadsOn = lowest;
         break;
       }
       long batch = Math.max(limit + 1L - entries.size(), READ_ON_BATCH);
       read =
           etcd.getPrefixDescending(
-              prefix, etcd.keys().history(service, lowest), batch, MAX_PAGE_BYTES - bytesRead);
+              prefix,
+              etcd.keys().history(service, lowest),
+              batch,
+              Math.max(1, MAX_PAGE_BYTES - bytesRead));
       readOn += read.kvs().size();
       bytesRead += bytesOf(read);
       lowest = readable(read, prefix, entries, seen);

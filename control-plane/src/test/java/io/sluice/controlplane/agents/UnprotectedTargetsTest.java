@@ -24,6 +24,12 @@ class UnprotectedTargetsTest {
         id, "orders", "h", 1, null, null, null, "etcd", 5, null, List.of(), List.of(targets));
   }
 
+  /** An agent of {@code orders} that runs a local rules file: its policies are its file's. */
+  static AgentStatus onRulesFile(String id, AgentStatus.TargetStats... targets) {
+    return new AgentStatus(
+        id, "orders", "h", 1, null, null, null, "file", 0, null, List.of(), List.of(targets));
+  }
+
   /** A document with these breaker policies (JSON, {@code '} for {@code "}). */
   static RuleDocument breakers(String breakers) {
     return RuleCodec.parse(
@@ -45,6 +51,54 @@ class UnprotectedTargetsTest {
     return UnprotectedTargets.find(List.of(agents), document).stream()
         .map(UnprotectedTargets.Target::target)
         .toList();
+  }
+
+  /**
+   * An agent on a local rules file never runs the document, so it is judged by what it reports
+   * alone: a target a document's policy guards whole is listed with the calls the agent says went
+   * unguarded (its file has no such policy), a target its file's policy guarded in full is not
+   * (though the document has no policy of that name), one guarded in part is listed with the rest
+   * and that policy; each row counts the agents on a rules file. The same reports from an agent on
+   * the document are judged as before. Before, the file's agent was judged against the document
+   * too: the first target read as protected, the second as all unguarded.
+   */
+  @Test
+  void judgesAnAgentOnARulesFileByWhatItReportsAlone() {
+    RuleDocument document = breakers("[{'name':'pay','match':{'host':'payments','port':8080}}]");
+    AgentStatus.TargetStats payments =
+        new AgentStatus.TargetStats("payments:8080", 100, 4, 20.0, null, 100L, 4L, 0L);
+    AgentStatus.TargetStats ledger =
+        new AgentStatus.TargetStats("ledger:9000", 50, 0, 10.0, "ledger-file", 0L, 0L, 0L);
+    AgentStatus.TargetStats search =
+        new AgentStatus.TargetStats("search:9200", 60, 2, 30.0, "search-post", 20L, 1L, 0L);
+
+    List<UnprotectedTargets.Target> found =
+        UnprotectedTargets.find(
+            List.of(
+                onRulesFile("file-1", payments, ledger, search),
+                agent(
+                    "etcd-1",
+                    new AgentStatus.TargetStats("payments:8080", 80, 0, 15.0, "pay", 0L, 0L, 0L))),
+            document);
+
+    assertThat(found)
+        .extracting(
+            UnprotectedTargets.Target::target,
+            UnprotectedTargets.Target::callsPerMinute,
+            UnprotectedTargets.Target::errorsPerMinute,
+            UnprotectedTargets.Target::agents,
+            UnprotectedTargets.Target::agentsOnRulesFile,
+            UnprotectedTargets.Target::guardedCallsPerMinute,
+            UnprotectedTargets.Target::guardedBy)
+        .containsExactly(
+            tuple("payments:8080", 100L, 4L, 1, 1, 0L, List.of()),
+            tuple("search:9200", 20L, 1L, 1, 1, 40L, List.of("search-post")));
+    assertThat(listed(document, agent("etcd-2", payments, ledger, search)))
+        .containsExactly("search:9200", "ledger:9000");
+    assertThat(UnprotectedTargets.find(List.of(agent("etcd-2", ledger)), document))
+        .singleElement()
+        .extracting(UnprotectedTargets.Target::agentsOnRulesFile)
+        .isEqualTo(0);
   }
 
   @Test

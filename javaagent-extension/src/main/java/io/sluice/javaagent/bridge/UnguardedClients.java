@@ -19,7 +19,13 @@ public final class UnguardedClients {
 
   private static final ConcurrentMap<String, OneTimeWarning> WARNINGS = new ConcurrentHashMap<>();
 
-  /** Each client named, with what Sluice guards instead. */
+  /**
+   * The most clients the status names: a client is named by its class where one has several (a
+   * mocking library's generated subclasses would each be one), and the status must stay small.
+   */
+  public static final int MAX_NAMED = 20;
+
+  /** Each client named, with what Sluice guards instead; the first {@link #MAX_NAMED}. */
   private static final ConcurrentMap<String, String> NAMED = new ConcurrentHashMap<>();
 
   /** Whether the advice that names clients is woven in: set by its module, never unset. */
@@ -36,7 +42,7 @@ public final class UnguardedClients {
    */
   public static void inUse(String client, String guarded) {
     try {
-      boolean first = NAMED.putIfAbsent(client, guarded) == null;
+      boolean first = NAMED.size() < MAX_NAMED && NAMED.putIfAbsent(client, guarded) == null;
       WARNINGS
           .computeIfAbsent(
               client,
@@ -66,9 +72,9 @@ public final class UnguardedClients {
   }
 
   /**
-   * The clients named so far, sorted, each with what Sluice guards instead; {@code null} while the
-   * advice that names them is not woven in (its module turned off, or not yet asked for), when an
-   * empty map would claim the app uses none.
+   * The clients named so far (the first {@link #MAX_NAMED}; the log names every one), sorted, each
+   * with what Sluice guards instead; {@code null} while the advice that names them is not woven in
+   * (its module turned off, or not yet asked for), when an empty map would claim the app uses none.
    */
   public static SortedMap<String, String> named() {
     return watching ? new TreeMap<>(Map.copyOf(NAMED)) : null;

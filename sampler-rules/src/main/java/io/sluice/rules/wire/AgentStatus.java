@@ -293,16 +293,16 @@ public record AgentStatus(
   }
 
   /**
-   * An unmodifiable copy sorted by client, so the JSON is the same for the same clients; each must
-   * be named.
+   * An unmodifiable copy sorted by client, so the JSON is the same for the same clients, without
+   * entries that name none: a notice, whose one bad entry (written by hand, or by another agent)
+   * must not make the control plane refuse the whole status and lose the agent.
    */
   private static List<UnguardedClient> sortedClients(List<UnguardedClient> clients) {
     List<UnguardedClient> sorted = new ArrayList<>(clients.size());
     for (UnguardedClient c : clients) {
-      if (c == null || c.client() == null) {
-        throw new IllegalArgumentException("unguardedClients needs a named client, got " + c);
+      if (c != null && c.client() != null) {
+        sorted.add(c);
       }
-      sorted.add(c);
     }
     sorted.sort(Comparator.comparing(UnguardedClient::client));
     return Collections.unmodifiableList(sorted);

@@ -226,15 +226,23 @@ class AgentStatusCodecTest {
     assertThat(STATUS.unguardedClients()).isNull();
   }
 
+  /**
+   * An entry that names no client is left out, not the whole status: the control plane would
+   * otherwise count the agent unreadable and list it nowhere, for a notice.
+   */
   @Test
-  void refusesAnUnnamedUnguardedClient() {
+  void readsPastAnUnguardedClientThatNamesNone() {
     String json =
         AgentStatusCodec.write(STATUS)
-            .replaceFirst("\\{", "{\"unguardedClients\":[{\"guarded\":\"x\"}],");
+            .replaceFirst(
+                "\\{",
+                "{\"unguardedClients\":[{\"guarded\":\"x\"},null,"
+                    + "{\"client\":\"a Jetty HttpClient\"}],");
 
-    assertThat(AgentStatusCodec.whyUnreadable(json.getBytes(StandardCharsets.UTF_8)))
-        .contains("unguardedClients needs a named client");
-    assertThat(AgentStatusCodec.parse(json.getBytes(StandardCharsets.UTF_8))).isEmpty();
+    assertThat(AgentStatusCodec.whyUnreadable(json.getBytes(StandardCharsets.UTF_8))).isNull();
+    assertThat(AgentStatusCodec.parse(json.getBytes(StandardCharsets.UTF_8)).orElseThrow())
+        .extracting(AgentStatus::unguardedClients)
+        .isEqualTo(List.of(new AgentStatus.UnguardedClient("a Jetty HttpClient", null)));
   }
 
   @Test

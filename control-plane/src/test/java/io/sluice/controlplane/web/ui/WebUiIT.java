@@ -5270,6 +5270,66 @@ class WebUiIT {
             "an OkHttp 3 client of a release before 3.12 (Sluice guards OkHttp 3.12 and later)");
   }
 
+  /**
+   * The warning about unguarded clients counts against the agents that say which clients they use:
+   * an agent that does not (an app on the SDK alone, an older agent) is not one that uses none.
+   */
+  @Test
+  void countsTheAgentsUsingUnguardedClientsAmongThoseThatSay() {
+    open(WRITER_TOKEN, "/");
+    Object shown =
+        asyncJs(
+            "const done = arguments[0]; Promise.all([import('/js/model.js'),"
+                + " import('/js/dependencies-panel.js')]).then(([m, d]) => {"
+                + " const jetty = [{ client: 'a Jetty HttpClient', guarded: 'Sluice guards X' }];"
+                + " const views = [m.agentView({ instanceId: 'a', service: 'x',"
+                + " unguardedClients: jetty }, 1), m.agentView({ instanceId: 'b', service: 'x',"
+                + " unguardedClients: [] }, 1), m.agentView({ instanceId: 'c', service: 'x' }, 1)];"
+                + " const deps = new d.DependenciesPanel(document.createElement('div'),"
+                + " { on() {}, service: 'x', canWrite: true, agentsLoaded: true,"
+                + " agents: views, agentViews: () => views });"
+                + " deps.renderUnguarded();"
+                + " const notice = deps.root.querySelector('[data-test=unguarded-clients]');"
+                + " done([notice.hidden, notice.querySelector('p').textContent,"
+                + " notice.querySelector('li').textContent].join(' | '));"
+                + " }).catch(e => done('failed: ' + e));");
+    assertThat(shown)
+        .isEqualTo(
+            "false | 1 of the 2 agents that say which clients they use make calls through HTTP"
+                + " clients Sluice\u2019s circuit breakers do not guard: those calls pass every"
+                + " breaker policy, an open breaker too, and are not counted in this list."
+                + " | a Jetty HttpClient (1 agent): Sluice guards X.");
+  }
+
+  /**
+   * A target some of whose agents run a local rules file says so under it: a policy added to the
+   * document from that row does not reach them (the control plane's agentsOnRulesFile).
+   */
+  @Test
+  void saysUnderATargetThatAgentsOnARulesFileAreNotReachedByAPolicyAddedThere() {
+    open(WRITER_TOKEN, "/");
+    Object shown =
+        asyncJs(
+            "const done = arguments[0]; import('/js/dependencies-panel.js').then((d) => {"
+                + " const deps = new d.DependenciesPanel(document.createElement('div'),"
+                + " { on() {}, service: 'x', canWrite: true, agentsLoaded: true,"
+                + " agents: [], agentViews: () => [] });"
+                + " const row = (target, agents, agentsOnRulesFile) => ({ target,"
+                + " callsPerMinute: 10, agents, agentsOnRulesFile, guardedBy: [],"
+                + " suggestedPolicy: { name: 'p' } });"
+                + " deps.render([row('a:1', 1, 1), row('b:1', 3, 2), row('c:1', 2, 0)]);"
+                + " const hint = (t) => deps.root.querySelector(`tr[data-target='${t}']"
+                + " [data-test=on-rules-file]`);"
+                + " done([hint('a:1').textContent, hint('b:1').textContent, hint('c:1')]"
+                + ".join(' | '));"
+                + " }).catch(e => done('failed: ' + e));");
+    assertThat(shown)
+        .isEqualTo(
+            "The agent calling it runs a local rules file: a policy added here does not reach it."
+                + " | 2 of the 3 agents calling it run a local rules file: a policy added here"
+                + " does not reach them. | ");
+  }
+
   @Test
   void judgesAnAgentOnTheCurrentRevisionAppliedWhateverItRejectedAsTheServerDoes() {
     open(WRITER_TOKEN, "/");
