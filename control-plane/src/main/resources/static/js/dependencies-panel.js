@@ -191,7 +191,8 @@ export class DependenciesPanel {
     const clients = unguardedClientsOf(agents);
     this.unguarded.hidden = clients.length === 0;
     const using = agents.filter((a) => a.unguardedClients.length).length;
-    // agents that do not say (the SDK's own apps, older agents) are not counted as using none
+    // agents that do not say (the SDK's own apps, older agents, an agent without its bootstrap
+    // bridge or with the unguarded-clients module off) are not counted as using none
     const told = agents.filter((a) => a.unguardedClientsTold).length;
     const listed = this.page.agentsPartly ? ' listed' : '';
     const of = told < agents.length
@@ -200,9 +201,9 @@ export class DependenciesPanel {
     // rebuilt only when it says something else: a selection in it survives the live updates
     fillIfChanged(this.unguarded, JSON.stringify([clients, using, of]), clients.length ? [
       h('p', {
-        text: `${using} of ${of} make calls through HTTP clients Sluice`
-          + '\u2019s circuit breakers do not guard: those calls pass every breaker policy, an'
-          + ' open breaker too, and are not counted in this list.',
+        text: 'Calls through HTTP clients Sluice\u2019s circuit breakers do not guard, made by'
+          + ` ${using} of ${of}, pass every breaker policy, an open breaker too, and are not`
+          + ' counted in this list.',
       }),
       h('ul', {}, ...clients.map((c) => h('li', {
         'data-test': 'unguarded-client',

@@ -19,12 +19,6 @@ final class BridgeHooks {
   private BridgeHooks() {}
 
   /**
-   * Connects the breakers to every client, then the JDK client's rejected answers on their own: a
-   * runtime without the {@code java.net.http} module (a jlink image, a modular app that does not
-   * require it) cannot link {@link JdkHttpAnswers}, and that must cost only the client it lacks.
-   * Linked first, it left every other client unguarded.
-   */
-  /**
    * Has the bridge ask for a status update when the app makes a client Sluice does not guard, so
    * the status names it at once rather than at the next refresh.
    */
@@ -32,6 +26,12 @@ final class BridgeHooks {
     UnguardedClients.statusUpdate = statusUpdate;
   }
 
+  /**
+   * Connects the breakers to every client, then the JDK client's rejected answers on their own: a
+   * runtime without the {@code java.net.http} module (a jlink image, a modular app that does not
+   * require it) cannot link {@link JdkHttpAnswers}, and that must cost only the client it lacks.
+   * Linked first, it left every other client unguarded.
+   */
   static void connect(Supplier<CallGuard> guard) {
     SluiceBridge.starter = new GuardedCallStarter(guard);
     try {

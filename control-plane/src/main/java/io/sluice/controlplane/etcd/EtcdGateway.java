@@ -505,7 +505,8 @@ public final class EtcdGateway {
    * @param maxBytes fewer keys once those read, keys and values, add up to this many bytes or more
    *     ({@link Range#more()} then says whether others follow); the first page is read whatever its
    *     size (8 keys), later ones ask for no more keys than the bytes left fit at the average entry
-   *     read
+   *     read: the read ends past this by at most one page (8 entries, or 4 MiB at the largest entry
+   *     read)
    */
   public Range getPrefixDescending(String prefix, String below, long maxKeys, long maxBytes) {
     ByteSequence from = bytes(prefix);

@@ -95,9 +95,9 @@ final class RangeReader {
    * values read add up to {@code maxBytes} or more (then {@code more} says whether keys follow):
    * for a caller that holds all it reads at once. The first page is read whatever its size ({@link
    * #MIN_PAGE_KEYS} keys); a later page asks for no more keys than the bytes left fit at the
-   * average entry seen (one at least, and as many as {@link #pageKeys} allows at most), so the read
-   * ends past {@code maxBytes} by at most its first page, or its last page's entries beyond the
-   * average.
+   * average entry seen (one at least, and as many as {@link #pageKeys} allows at the largest entry
+   * seen at most), so the read ends past {@code maxBytes} by at most one page: {@link
+   * #MIN_PAGE_KEYS} entries, or {@link #PAGE_BYTES} at the largest entry seen.
    */
   EtcdGateway.Range readUpTo(
       ByteSequence from, ByteSequence to, boolean descending, long maxKeys, long maxBytes) {
@@ -155,8 +155,8 @@ final class RangeReader {
     while (kvs.size() < maxKeys) {
       long keys = Math.min(maxKeys - kvs.size(), smallPages ? MIN_PAGE_KEYS : pageKeys(largest));
       if (!kvs.isEmpty()) {
-        // the bytes left at the average entry seen: at the largest, a few large entries among
-        // small ones left every later page at one key, a round trip per entry
+        // the bytes left at the average entry seen, within pageKeys(largest): sized at the
+        // largest, a few large entries among small ones left every later page at one key
         keys = Math.min(keys, Math.max(1, (maxBytes - bytes) / Math.max(1, bytes / kvs.size())));
       }
       GetOption option =

@@ -58,10 +58,18 @@ public final class HistoryStore {
    * The stored entries a page reads at most, in bytes (with their keys), before it leads on below
    * them: entries hold whole documents of up to 256 KiB, and a page of 200 read up to 51 MB into
    * memory for one request (the web UI asks for 50 at every change of the service's rules). A page
-   * holds at least one entry, and ends past this by at most one read's first page (8 entries) or
-   * its last entry (see {@code EtcdGateway#getPrefixDescending}).
+   * ends past this by at most one read's page (8 entries, or 4 MiB at the largest entry seen: see
+   * {@code EtcdGateway#getPrefixDescending}), and holds at least one entry: a page with none
+   * readable yet reads on, to {@link #MAX_EMPTY_PAGE_BYTES}.
    */
   static final long MAX_PAGE_BYTES = 4L * 1024 * 1024;
+
+  /**
+   * The bytes a page with no readable entry reads on to before it leads on below them all the same
+   * (as past {@link #MAX_KEYS_READ_ON} keys): entries a newer control plane wrote, 256 keys of 256
+   * KiB, would be 64 MiB from etcd for one page.
+   */
+  static final long MAX_EMPTY_PAGE_BYTES = 4 * MAX_PAGE_BYTES;
 
   private final EtcdGateway etcd;
   private final HistoryCodec codec;
@@ -151,23 +159,20 @@ public final class HistoryStore {
     // since, which is as if the page were read a moment later. At most MAX_KEYS_READ_ON keys:
     // a history unreadable all the way down (written by a newer control plane) is paged through
     // as it is, not read whole for one page. A page whose entries took MAX_PAGE_BYTES leads on
-    // below them too, however few they are.
+    // below them too, however few they are; one with no readable entry yet reads on to
+    // MAX_EMPTY_PAGE_BYTES (an empty page that leads on reads as a service without history).
     long readOn = 0;
     Long leadsOn = null;
     while (entries.size() <= limit && read.more() && lowest > 0) {
-      // a page of unreadable entries alone reads on (to MAX_KEYS_READ_ON) whatever their bytes:
-      // an empty page that leads on would read as a service without history
-      if (readOn >= MAX_KEYS_READ_ON || (bytesRead >= MAX_PAGE_BYTES && !entries.isEmpty())) {
+      long maxBytes = entries.isEmpty() ? MAX_EMPTY_PAGE_BYTES : MAX_PAGE_BYTES;
+      if (readOn >= MAX_KEYS_READ_ON || bytesRead >= maxBytes) {
         leadsOn = lowest;
         break;
       }
       long batch = Math.max(limit + 1L - entries.size(), READ_ON_BATCH);
       read =
           etcd.getPrefixDescending(
-              prefix,
-              etcd.keys().history(service, lowest),
-              batch,
-              Math.max(1, MAX_PAGE_BYTES - bytesRead));
+              prefix, etcd.keys().history(service, lowest), batch, maxBytes - bytesRead);
       readOn += read.kvs().size();
       bytesRead += bytesOf(read);
       lowest = readable(read, prefix, entries, seen);

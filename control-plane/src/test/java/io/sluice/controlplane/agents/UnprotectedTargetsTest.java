@@ -101,6 +101,35 @@ class UnprotectedTargetsTest {
         .isEqualTo(0);
   }
 
+  /**
+   * Whether the policy an agent on a rules file names is in shadow mode is its file's to say: named
+   * for the calls of one kind when all its matched calls were of that kind, and for neither when
+   * they were of both (it could be either).
+   */
+  @Test
+  void namesARulesFileAgentsPolicyOnlyForTheKindOfCallsItCanHaveMatched() {
+    RuleDocument none = breakers("[]");
+    List<UnprotectedTargets.Target> watched =
+        UnprotectedTargets.find(
+            List.of(
+                onRulesFile(
+                    "file-1",
+                    new AgentStatus.TargetStats("a:1", 60, 0, 10.0, "watch", 60L, 0L, 60L),
+                    new AgentStatus.TargetStats("b:1", 60, 0, 10.0, "mixed", 30L, 0L, 20L))),
+            none);
+
+    assertThat(watched)
+        .extracting(
+            UnprotectedTargets.Target::target,
+            UnprotectedTargets.Target::shadowedCallsPerMinute,
+            UnprotectedTargets.Target::shadowedBy,
+            UnprotectedTargets.Target::guardedCallsPerMinute,
+            UnprotectedTargets.Target::guardedBy)
+        .containsExactly(
+            tuple("a:1", 60L, List.of("watch"), 0L, List.of()),
+            tuple("b:1", 20L, List.of(), 30L, List.of()));
+  }
+
   @Test
   void listsTheDemoTargetAMethodAndPathPolicyNeverGuarded() {
     // demo README step 1: a policy for POST /pay/** without host or port

@@ -12,6 +12,7 @@ import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.OptionsUtil;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -116,6 +117,46 @@ class RangeReaderTest {
         .containsExactly(
             "read the range from /sluice/v1/agents/",
             "read the range from /sluice/v1/agents/, page before /sluice/v1/agents/08");
+  }
+
+  /**
+   * A read bounded in bytes sizes its later pages at the average entry read: two large entries (300
+   * KB) and 98 small ones (1 KB) under a 1 MiB bound are read in a few pages. Sized at the largest
+   * entry, the bytes left fit one large entry, and every small one after took a round trip.
+   */
+  @Test
+  void sizesTheLaterPagesOfABoundedReadAtTheAverageEntry() {
+    List<KeyValue> entries = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      entries.add(
+          KeyValue.newBuilder()
+              .setKey(ByteString.copyFromUtf8(String.format(Locale.ROOT, "/k/%03d", 99 - i)))
+              .setValue(ByteString.copyFrom(new byte[i < 2 ? 300_000 : 1_000]))
+              .build());
+    }
+    AtomicInteger served = new AtomicInteger();
+    AtomicInteger pages = new AtomicInteger();
+    ByteSequence from = EtcdGateway.bytes("/k/");
+
+    EtcdGateway.Range read =
+        new RangeReader(
+                (start, option, what) -> {
+                  pages.incrementAndGet();
+                  int first = served.get();
+                  int last = (int) Math.min(entries.size(), first + option.getLimit());
+                  served.set(last);
+                  return new GetResponse(
+                      RangeResponse.newBuilder()
+                          .setHeader(ResponseHeader.newBuilder().setRevision(5))
+                          .setMore(last < entries.size())
+                          .addAllKvs(entries.subList(first, last))
+                          .build(),
+                      ByteSequence.EMPTY);
+                })
+            .readUpTo(from, OptionsUtil.prefixEndOf(from), true, 100, 1024 * 1024);
+
+    assertThat(read.kvs()).hasSize(100);
+    assertThat(pages.get()).isLessThanOrEqualTo(12);
   }
 
   /** A page of etcd's answer: keys {@code prefix + NN} from {@code first} to {@code last}. */

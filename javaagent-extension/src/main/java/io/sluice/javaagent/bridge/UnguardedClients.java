@@ -17,16 +17,27 @@ import java.util.concurrent.ConcurrentMap;
  */
 public final class UnguardedClients {
 
-  private static final ConcurrentMap<String, OneTimeWarning> WARNINGS = new ConcurrentHashMap<>();
-
   /**
-   * The most clients the status names: a client is named by its class where one has several (a
-   * mocking library's generated subclasses would each be one), and the status must stay small.
+   * The most clients named, in the log and the status: a client is named by its class where one has
+   * several (a mocking library's generated subclasses would each be one), and neither the log nor
+   * the status may grow with them. Two threads naming new clients at once may each add one past it.
    */
   public static final int MAX_NAMED = 20;
 
+  /** Each client's line; the first {@link #MAX_NAMED}. */
+  private static final ConcurrentMap<String, OneTimeWarning> WARNINGS = new ConcurrentHashMap<>();
+
   /** Each client named, with what Sluice guards instead; the first {@link #MAX_NAMED}. */
   private static final ConcurrentMap<String, String> NAMED = new ConcurrentHashMap<>();
+
+  /** Said once for the clients past {@link #MAX_NAMED}. */
+  private static final OneTimeWarning MORE =
+      new OneTimeWarning(
+          UnguardedClients.class.getName(),
+          "Sluice: the app made more than "
+              + MAX_NAMED
+              + " kinds of HTTP client whose calls Sluice's circuit breakers do not guard; the"
+              + " others are not named (logged once)");
 
   /** Whether the advice that names clients is woven in: set by its module, never unset. */
   private static volatile boolean watching;
@@ -42,7 +53,11 @@ public final class UnguardedClients {
    */
   public static void inUse(String client, String guarded) {
     try {
-      boolean first = NAMED.size() < MAX_NAMED && NAMED.putIfAbsent(client, guarded) == null;
+      if (!WARNINGS.containsKey(client) && WARNINGS.size() >= MAX_NAMED) {
+        MORE.log(null);
+        return;
+      }
+      boolean first = NAMED.putIfAbsent(client, guarded) == null;
       WARNINGS
           .computeIfAbsent(
               client,
@@ -72,9 +87,9 @@ public final class UnguardedClients {
   }
 
   /**
-   * The clients named so far (the first {@link #MAX_NAMED}; the log names every one), sorted, each
-   * with what Sluice guards instead; {@code null} while the advice that names them is not woven in
-   * (its module turned off, or not yet asked for), when an empty map would claim the app uses none.
+   * The clients named so far (the first {@link #MAX_NAMED}), sorted, each with what Sluice guards
+   * instead; {@code null} while the advice that names them is not woven in (its module turned off,
+   * or not yet asked for), when an empty map would claim the app uses none.
    */
   public static SortedMap<String, String> named() {
     return watching ? new TreeMap<>(Map.copyOf(NAMED)) : null;

@@ -5257,8 +5257,8 @@ class WebUiIT {
         "an OkHttp 3 client of a release before 3.12 (1 agent): Sluice guards OkHttp 3.12 and"
             + " later.");
     assertThat(browser.findElement(By.cssSelector("[data-test=unguarded-clients] p")).getText())
-        .startsWith("1 of 1 agents make calls through HTTP clients Sluice")
-        .contains("pass every breaker policy");
+        .startsWith("Calls through HTTP clients Sluice")
+        .contains("do not guard, made by 1 of 1 agents, pass every breaker policy");
 
     click(By.id("tab-agents"));
     WebElement chip =
@@ -5295,9 +5295,9 @@ class WebUiIT {
                 + " }).catch(e => done('failed: ' + e));");
     assertThat(shown)
         .isEqualTo(
-            "false | 1 of the 2 agents that say which clients they use make calls through HTTP"
-                + " clients Sluice\u2019s circuit breakers do not guard: those calls pass every"
-                + " breaker policy, an open breaker too, and are not counted in this list."
+            "false | Calls through HTTP clients Sluice\u2019s circuit breakers do not guard, made"
+                + " by 1 of the 2 agents that say which clients they use, pass every breaker"
+                + " policy, an open breaker too, and are not counted in this list."
                 + " | a Jetty HttpClient (1 agent): Sluice guards X.");
   }
 
