@@ -158,7 +158,9 @@ export function compileSchema(root) {
       });
     }
     if (s.maxLength !== undefined && length > s.maxLength) {
-      errors.push({ path, message: `may be at most ${s.maxLength} characters long` });
+      errors.push({
+        path, message: `may be at most ${s.maxLength} characters long, not ${length}`,
+      });
     }
     if (s.pattern !== undefined) {
       const re = regex(s.pattern);

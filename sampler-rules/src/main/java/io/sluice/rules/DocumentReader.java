@@ -622,8 +622,11 @@ final class DocumentReader {
               + ": it would show as no name");
       return "";
     }
-    if (name.textValue().codePointCount(0, name.textValue().length()) > MAX_NAME_LENGTH) {
-      error(path + ".name", "may be at most " + MAX_NAME_LENGTH + " characters long");
+    int length = name.textValue().codePointCount(0, name.textValue().length());
+    if (length > MAX_NAME_LENGTH) {
+      // the length it has: a name cut by hand to "about" the limit is fixed in one go
+      error(
+          path + ".name", "may be at most " + MAX_NAME_LENGTH + " characters long, not " + length);
     }
     // A name goes into span attributes, metrics, rejections, log lines and the web UI, each of one
     // line, as written: an escaped ESC or line feed in it would start a terminal escape or a line

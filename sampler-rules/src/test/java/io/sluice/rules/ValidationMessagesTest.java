@@ -140,7 +140,7 @@ class ValidationMessagesTest {
         c(
             "name too long",
             breaker("\"name\": \"" + "x".repeat(129) + "\""),
-            "$.breakers[0].name: may be at most 128 characters long"),
+            "$.breakers[0].name: may be at most 128 characters long, not 129"),
         // globs
         c(
             "empty glob",

@@ -4702,6 +4702,16 @@ class WebUiIT {
             "$.sampling.rules[2].name: is not allowed: default and parent are reserved: the sampler"
                 + " records them as sluice.sampling.rule on the spans no rule decided (kept by"
                 + " defaultRatio, or following their parent's decision)");
+    // and gives the length of a name over the limit, as the server does
+    String longName =
+        "{\"schemaVersion\": 1, \"service\": \"parity\", \"breakers\": [{\"name\": \""
+            + "n".repeat(140)
+            + "\"}]}";
+    HttpResponse<String> tooLong =
+        api("PUT", "/api/v1/services/parity/rules", WRITER_TOKEN, longName, Map.of());
+    assertThat(tooLong.body()).contains("may be at most 128 characters long, not 140");
+    assertThat(clientErrors(longName))
+        .containsExactly("$.breakers[0].name: may be at most 128 characters long, not 140");
     for (String example : List.of("orders.json", "default.json", "payments-fallback.json")) {
       String document;
       try (var in = getClass().getClassLoader().getResourceAsStream("examples/" + example)) {
