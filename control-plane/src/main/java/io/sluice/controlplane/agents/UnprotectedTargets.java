@@ -242,17 +242,11 @@ final class UnprotectedTargets {
         long guarded = total - calls;
         if (guarded > 0) {
           sums.guardedCalls += guarded;
-          sums.guardedBy.addAll(
-              onRulesFile
-                  ? reportedPolicy(covering, shadowed == 0)
-                  : coverage.policiesFor(host, port, covering, false));
+          sums.guardedBy.addAll(coverage.policiesFor(host, port, covering, false, shadowed > 0));
         }
         if (shadowed > 0) {
           sums.shadowedCalls += shadowed;
-          sums.shadowedBy.addAll(
-              onRulesFile
-                  ? reportedPolicy(covering, guarded == 0)
-                  : coverage.policiesFor(host, port, covering, true));
+          sums.shadowedBy.addAll(coverage.policiesFor(host, port, covering, true, guarded > 0));
         }
       }
     }
@@ -277,16 +271,6 @@ final class UnprotectedTargets {
         });
     targets.sort((a, b) -> Long.compare(b.callsPerMinute(), a.callsPerMinute()));
     return targets;
-  }
-
-  /**
-   * The policy an agent on a rules file names ({@code coveredBy}), for the calls of one kind
-   * (guarded, or matched in shadow mode) when {@code onlyThatKind}: its calls of the other kind
-   * none. Whether that policy is in shadow mode is its file's to say, which the control plane
-   * cannot read: with calls of both kinds it could be either, and none is named.
-   */
-  private static List<String> reportedPolicy(String covering, boolean onlyThatKind) {
-    return covering != null && onlyThatKind ? List.of(covering) : List.of();
   }
 
   /**
@@ -377,14 +361,24 @@ final class UnprotectedTargets {
     /**
      * What is known of the policies of an agent on a local rules file: nothing but what it reports.
      * No target is guarded for the document's sake, the policy it names is taken as it is, and none
-     * is known to be in shadow mode (its shadow count says how many calls one matched; which
-     * policies a target lists for it: {@link UnprotectedTargets#reportedPolicy}).
+     * is known to be in shadow mode (its shadow count says how many calls one matched).
      */
     static final Coverage REPORTED =
         new Coverage(Map.of()) {
           @Override
           String covering(String host, int port, String coveredBy) {
             return coveredBy;
+          }
+
+          /**
+           * The policy it names, for its calls of one kind when it counted none of the other:
+           * whether that policy is in shadow mode is its file's to say, which the control plane
+           * cannot read, so with calls of both kinds it could be either, and none is named.
+           */
+          @Override
+          List<String> policiesFor(
+              String host, int port, String covering, boolean shadow, boolean otherKindCounted) {
+            return covering != null && !otherKindCounted ? List.of(covering) : List.of();
           }
         };
 
@@ -445,9 +439,12 @@ final class UnprotectedTargets {
 
     /**
      * The policies in shadow mode ({@code shadow}) or not that match {@code host:port}: {@code
-     * covering} when it is of that kind, else the document's, in its order.
+     * covering} when it is of that kind, else the document's, in its order. Whether the agent
+     * counted calls of the other kind too ({@code otherKindCounted}) tells nothing here: the
+     * document says which kind each policy is.
      */
-    List<String> policiesFor(String host, int port, String covering, boolean shadow) {
+    List<String> policiesFor(
+        String host, int port, String covering, boolean shadow, boolean otherKindCounted) {
       if (covering != null && inShadowMode(covering) == shadow) {
         return List.of(covering);
       }

@@ -110,9 +110,24 @@ public final class EtcdGateway {
    * @param kvs the keys with their values, in the order asked for
    * @param revision the store revision they were read at
    * @param more whether the range holds keys beyond those read (a read that stopped at its most
-   *     keys)
+   *     keys, or bytes)
    */
-  public record Range(List<KeyValue> kvs, long revision, boolean more) {}
+  public record Range(List<KeyValue> kvs, long revision, boolean more) {
+
+    /** The bytes of the keys and values read, as a read bounded in bytes counts them. */
+    public long bytes() {
+      long bytes = 0;
+      for (KeyValue kv : kvs) {
+        bytes += bytesOf(kv);
+      }
+      return bytes;
+    }
+
+    /** One entry's bytes: its key's and its value's. */
+    static long bytesOf(KeyValue kv) {
+      return (long) kv.getKey().size() + kv.getValue().size();
+    }
+  }
 
   /**
    * What the gateway tells of etcd's answers, after each call: {@link #served} when etcd carried it

@@ -185,7 +185,7 @@ final class RangeReader {
       kvs.addAll(got);
       more = page.isMore() && !got.isEmpty();
       for (KeyValue kv : got) {
-        long entry = (long) kv.getKey().size() + kv.getValue().size();
+        long entry = EtcdGateway.Range.bytesOf(kv);
         largest = Math.max(largest, entry);
         bytes += entry;
       }

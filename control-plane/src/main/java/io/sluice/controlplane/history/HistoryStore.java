@@ -146,7 +146,7 @@ public final class HistoryStore {
                 : etcd.keys().history(service, before),
             limit + 1L,
             MAX_PAGE_BYTES);
-    long bytesRead = bytesOf(read);
+    long bytesRead = read.bytes();
     // the journal as of the range: a change committed since is in neither
     Optional<HistoryEntry> journal = journal(service, read.revision());
     List<HistoryEntry> entries = new ArrayList<>();
@@ -174,7 +174,7 @@ public final class HistoryStore {
           etcd.getPrefixDescending(
               prefix, etcd.keys().history(service, lowest), batch, maxBytes - bytesRead);
       readOn += read.kvs().size();
-      bytesRead += bytesOf(read);
+      bytesRead += read.bytes();
       lowest = readable(read, prefix, entries, seen);
     }
     // The journal always holds the latest change, so when it is missing from the keys it is the
@@ -206,15 +206,6 @@ public final class HistoryStore {
       }
     }
     return lowest;
-  }
-
-  /** The bytes of the keys and values {@code read} holds. */
-  private static long bytesOf(EtcdGateway.Range read) {
-    long bytes = 0;
-    for (KeyValue kv : read.kvs()) {
-      bytes += kv.getKey().size() + (long) kv.getValue().size();
-    }
-    return bytes;
   }
 
   /**

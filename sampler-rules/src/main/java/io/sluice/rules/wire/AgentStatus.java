@@ -190,20 +190,12 @@ public record AgentStatus(
       int breakersOmitted,
       List<TargetStats> topTargets,
       int topTargetsOmitted) {
-    return new AgentStatus(
-        instanceId,
-        service,
-        host,
-        pid,
-        versions,
-        startTime,
+    return copy(
         updatedAt,
-        rulesSource,
-        appliedRevision,
         rejected,
         breakers,
-        topTargets,
         breakersOmitted,
+        topTargets,
         topTargetsOmitted,
         breakersByState,
         unguardedClients);
@@ -211,20 +203,12 @@ public record AgentStatus(
 
   /** This status with every live breaker counted by state ({@code null}: not counted). */
   public AgentStatus withBreakersByState(Map<String, Integer> breakersByState) {
-    return new AgentStatus(
-        instanceId,
-        service,
-        host,
-        pid,
-        versions,
-        startTime,
+    return copy(
         updatedAt,
-        rulesSource,
-        appliedRevision,
         rejected,
         breakers,
-        topTargets,
         breakersOmitted,
+        topTargets,
         topTargetsOmitted,
         breakersByState,
         unguardedClients);
@@ -232,20 +216,12 @@ public record AgentStatus(
 
   /** This status naming the clients Sluice does not guard ({@code null}: not told). */
   public AgentStatus withUnguardedClients(List<UnguardedClient> unguardedClients) {
-    return new AgentStatus(
-        instanceId,
-        service,
-        host,
-        pid,
-        versions,
-        startTime,
+    return copy(
         updatedAt,
-        rulesSource,
-        appliedRevision,
         rejected,
         breakers,
-        topTargets,
         breakersOmitted,
+        topTargets,
         topTargetsOmitted,
         breakersByState,
         unguardedClients);
@@ -253,6 +229,27 @@ public record AgentStatus(
 
   /** This status stamped {@code updatedAt}. */
   public AgentStatus withUpdatedAt(Instant updatedAt) {
+    return copy(
+        updatedAt,
+        rejected,
+        breakers,
+        breakersOmitted,
+        topTargets,
+        topTargetsOmitted,
+        breakersByState,
+        unguardedClients);
+  }
+
+  /** This agent's status (same instance, host, versions, rules) with what the withers change. */
+  private AgentStatus copy(
+      Instant updatedAt,
+      Rejection rejected,
+      List<BreakerState> breakers,
+      int breakersOmitted,
+      List<TargetStats> topTargets,
+      int topTargetsOmitted,
+      Map<String, Integer> breakersByState,
+      List<UnguardedClient> unguardedClients) {
     return new AgentStatus(
         instanceId,
         service,
