@@ -66,7 +66,7 @@ public final class UnguardedClientsInstrumentationModule extends BreakerInstrume
     @Advice.OnMethodExit(suppress = Throwable.class)
     static void exit(@Advice.This Object client) {
       UnguardedClients.inUse(
-          "an Apache HttpClient 5 async client (" + client.getClass().getName() + ")",
+          "an Apache HttpClient 5 async client (".concat(client.getClass().getName()).concat(")"),
           "Sluice guards Apache HttpClient 4 and 5's classic clients");
     }
   }
@@ -80,7 +80,8 @@ public final class UnguardedClientsInstrumentationModule extends BreakerInstrume
      * Names the client's class: the default and the minimal clients each get their line. The name
      * is joined with {@code String#concat}: the {@code +} of Java 9 and later is an {@code
      * invokedynamic}, which ByteBuddy cannot inline into HttpAsyncClient 4's Java 6 class files
-     * (the transformation failed, and the client went unnamed).
+     * (the transformation failed, and the client went unnamed). {@code AdviceBytecodeTest} keeps
+     * every advice method free of such instructions.
      */
     @Advice.OnMethodExit(suppress = Throwable.class)
     static void exit(@Advice.This Object client) {
