@@ -401,6 +401,17 @@ abstract class VertxHttpClientSuite extends AbstractHttpClientIT {
   }
 
   /**
+   * A request's wait in the queue of the app's own connection pool is no slowness of the target:
+   * the pool's one connection is held for a second, and the request waits that long before it
+   * leaves. Vert.x asks its pool on an event loop, so the wait reaches the call by the connection
+   * (see {@code VertxPoolWait}).
+   */
+  @Test
+  void aWaitForTheAppsOwnPoolIsNotTheTargetsSlowness() throws Exception {
+    checkAWaitForTheAppsOwnPoolIsNotTheTargetsSlowness("vertx-pool-wait");
+  }
+
+  /**
    * Requests the app's own connection pool refuses (its wait queue is full: Vert.x fails them with
    * a {@code ConnectionPoolTooBusyException} before they reach the target) say nothing about the
    * target: six of them leave a closed breaker closed with no failure in its window, as the pending

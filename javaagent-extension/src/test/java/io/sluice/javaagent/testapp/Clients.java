@@ -347,6 +347,7 @@ final class Clients {
       case "vertx-webclient-failing-stream" -> VertxWebClients::sendFailingStream;
       case "vertx-defaults" -> Clients::vertxWithClientDefaults;
       case "vertx-pool-busy" -> Clients::vertxPoolBusy;
+      case "vertx-pool-wait" -> Clients::vertxPoolWait;
       case "vertx-pool-busy-late" -> Clients::vertxPoolBusyOnABusyLoop;
       case "vertx-pool-closed" -> Clients::vertxPoolClosed;
       case "vertx-closed-in-flight" -> Clients::vertxClosedInFlight;
@@ -1074,6 +1075,43 @@ final class Clients {
     try {
       holdTheOnlyConnection(client, uri);
       before.run();
+      return vertx(client, vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()));
+    } finally {
+      client.close();
+    }
+  }
+
+  /**
+   * Holds its pool's one connection for {@link #POOL_HOLD_MILLIS} and asks again meanwhile: a
+   * client of its own with one connection, which a request to the same server (path {@code
+   * /holding/poolwait}, under no policy) takes with a body the app ends that much later; the second
+   * request waits that long in the pool's queue, then is answered at once.
+   */
+  private static ClientAnswer vertxPoolWait(String method, String url) throws Exception {
+    URI uri = URI.create(url);
+    io.vertx.core.http.HttpClient client =
+        VertxClient.VERTX.createHttpClient(
+            new HttpClientOptions(), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(1));
+    try {
+      CompletableFuture<Void> holding = new CompletableFuture<>();
+      client
+          .request(
+              vertxRequest("POST", uri.resolve("/holding/poolwait"))
+                  .setHost(uri.getHost())
+                  .setPort(uri.getPort()))
+          .onComplete(
+              (request, failure) -> {
+                if (failure != null) {
+                  holding.completeExceptionally(failure);
+                  return;
+                }
+                request.response().compose(HttpClientResponse::body);
+                request.setChunked(true).write("held");
+                // the app's own work on the body, simulated
+                VertxClient.VERTX.setTimer(POOL_HOLD_MILLIS, timer -> request.end());
+                holding.complete(null);
+              });
+      holding.get(10, TimeUnit.SECONDS);
       return vertx(client, vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()));
     } finally {
       client.close();

@@ -46,6 +46,7 @@ public final class VertxHttpClientInstrumentationModule extends BreakerInstrumen
         "io.sluice.javaagent.instrumentation.vertx.VertxOutcome$ResponseOutcome",
         "io.sluice.javaagent.instrumentation.vertx.VertxOutcome$CloseSequenceField",
         "io.sluice.javaagent.instrumentation.vertx.VertxOutcome$StartedMethod",
+        "io.sluice.javaagent.instrumentation.vertx.VertxPoolWait",
         "io.sluice.javaagent.instrumentation.vertx.VertxRequestCalls",
         "io.sluice.javaagent.instrumentation.vertx.VertxSyntheticExchange",
         "io.sluice.javaagent.instrumentation.vertx.VertxSyntheticExchange$RequestAnswers",
@@ -58,12 +59,15 @@ public final class VertxHttpClientInstrumentationModule extends BreakerInstrumen
     // by name, like the helpers; the call lives on the bootstrap path (see SluiceCall)
     virtualFields.accept(
         "io.vertx.core.http.HttpClientRequest", "io.sluice.javaagent.bridge.SluiceCall");
+    // each connection's last lease's wait in the app's pool (see VertxPoolWait)
+    virtualFields.accept("io.vertx.core.http.HttpConnection", "java.lang.Long");
   }
 
   @Override
   protected List<TypeInstrumentation> breakerInstrumentations() {
     return List.of(
         new HttpClientImplInstrumentation(),
+        new PoolAcquireInstrumentation(),
         new HttpClientRequestInstrumentation(),
         new PipeInstrumentation(),
         new WebClientInstrumentation());

@@ -79,6 +79,15 @@ public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest
       // without the link an app's reset counts as a failure, but the call still gets its outcome
       linkFailure.log(t);
     }
+    try {
+      // the wait in the app's own pool for the connection is no slowness of the target
+      long waited = VertxPoolWait.takeFrom(sent);
+      if (waited > 0) {
+        call.excludeFromDuration(waited);
+      }
+    } catch (Throwable t) {
+      // a helper the agent failed to inject: the wait counts as the target's latency, as before
+    }
     sent.response().onComplete(new ResponseOutcome(call, client, exchange, sent));
   }
 
