@@ -47,6 +47,7 @@ public final class VertxHttpClientInstrumentationModule extends BreakerInstrumen
         "io.sluice.javaagent.instrumentation.vertx.VertxOutcome$CloseSequenceField",
         "io.sluice.javaagent.instrumentation.vertx.VertxOutcome$StartedMethod",
         "io.sluice.javaagent.instrumentation.vertx.VertxPoolWait",
+        "io.sluice.javaagent.instrumentation.vertx.VertxPoolWait$ConcurrencyMethod",
         "io.sluice.javaagent.instrumentation.vertx.VertxRequestCalls",
         "io.sluice.javaagent.instrumentation.vertx.VertxSyntheticExchange",
         "io.sluice.javaagent.instrumentation.vertx.VertxSyntheticExchange$RequestAnswers",

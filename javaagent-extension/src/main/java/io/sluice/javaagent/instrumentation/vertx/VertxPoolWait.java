@@ -6,6 +6,9 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.internal.pool.Lease;
 import io.vertx.core.internal.pool.PoolWaiter;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -25,9 +28,12 @@ import java.util.logging.Logger;
  * event loop, after resolving the request's address, not on the thread of the app's {@code request}
  * (as Apache does, see {@code PoolWaits}), so the wait is handed over by the connection: each lease
  * writes its wait (or none) to a field the agent adds to the connection, and the request made on it
- * takes it when Vert.x hands the request over ({@link VertxOutcome}). An HTTP/1 connection serves
- * one lease at a time, so the request finds its own lease's wait; an HTTP/2 connection's concurrent
- * leases may hand a request another lease's wait, taken once.
+ * takes it when Vert.x hands the request over ({@link VertxOutcome}). Only a connection that serves
+ * one request at a time ({@code concurrency()} 1: HTTP/1 without pipelining) carries a wait, so the
+ * request finds its own lease's: the leases of an HTTP/2 or pipelining connection overlap, and one
+ * of them could take another's wait out of its target's real response time. Their waits, and those
+ * of a connection whose concurrency cannot be read (Vert.x on the module path, whose internal
+ * package is not open), still count as latency.
  *
  * <p>A helper class, injected into the app's class loader next to Vert.x. A field the agent cannot
  * provide (logged once) leaves pool waits counted as latency, as before.
@@ -38,6 +44,9 @@ public final class VertxPoolWait<C> implements PoolWaiter.Listener<C>, Completab
 
   /** Each connection's last lease's wait in nanoseconds, or null when it did not wait. */
   private static final VirtualField<HttpConnection, Long> WAITS = find();
+
+  /** Each connection class's {@code concurrency()}, if it has one that can be read. */
+  private static final ClassValue<Optional<Method>> CONCURRENCY = new ConcurrencyMethod();
 
   private final PoolWaiter.Listener<C> listener;
   private final Completable<Lease<C>> answer;
@@ -98,7 +107,7 @@ public final class VertxPoolWait<C> implements PoolWaiter.Listener<C>, Completab
       endWait();
       if (WAITS != null && lease != null && lease.get() instanceof HttpConnection connection) {
         long wait = waited;
-        if (wait > 0) {
+        if (wait > 0 && oneAtATime(connection)) {
           WAITS.set(connection, wait);
         } else if (WAITS.get(connection) != null) {
           WAITS.set(connection, null); // an earlier lease's, whose request never took it
@@ -108,6 +117,44 @@ public final class VertxPoolWait<C> implements PoolWaiter.Listener<C>, Completab
       // the wait is lost, never the lease: the pool's answer below is the app's
     }
     answer.complete(lease, failure);
+  }
+
+  /**
+   * Whether {@code connection} serves one request at a time: its {@code concurrency()} (of Vert.x's
+   * internal {@code HttpClientConnection}, {@code HttpClientConnectionInternal} in 5.0) is 1. False
+   * when it cannot be read.
+   */
+  static boolean oneAtATime(Object connection) {
+    Method concurrency = CONCURRENCY.get(connection.getClass()).orElse(null);
+    try {
+      return concurrency != null && Long.valueOf(1).equals(concurrency.invoke(connection));
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The public interface method {@code long concurrency()} a connection class implements, looked up
+   * once per class: the classes themselves are not public.
+   */
+  static final class ConcurrencyMethod extends ClassValue<Optional<Method>> {
+    @Override
+    protected Optional<Method> computeValue(Class<?> type) {
+      for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+        for (Class<?> contract : c.getInterfaces()) {
+          try {
+            Method method = contract.getMethod("concurrency");
+            if (method.getReturnType() == long.class
+                && Modifier.isPublic(contract.getModifiers())) {
+              return Optional.of(method);
+            }
+          } catch (ReflectiveOperationException | RuntimeException e) {
+            // not this interface
+          }
+        }
+      }
+      return Optional.empty();
+    }
   }
 
   /** The wait in the queue, if the lease was queued, ends now; once. */

@@ -25,7 +25,7 @@ class VertxPoolWaitTest {
 
   private final List<String> told = new CopyOnWriteArrayList<>();
   private final List<Object> answers = new CopyOnWriteArrayList<>();
-  private final HttpConnection connection = connection();
+  private final HttpConnection connection = connection(1);
 
   private final PoolWaiter.Listener<HttpConnection> listener =
       new PoolWaiter.Listener<>() {
@@ -91,6 +91,20 @@ class VertxPoolWaitTest {
   }
 
   @Test
+  void aConnectionServingSeveralRequestsAtOnceCarriesNoWait() {
+    // HTTP/2 or pipelining: its leases overlap, and one could take another's wait
+    HttpConnection shared = connection(100);
+    VertxPoolWait<HttpConnection> wait = new VertxPoolWait<>(listener, answer);
+    wait.onEnqueue(null);
+    Lease<HttpConnection> lease = lease(shared);
+
+    wait.complete(lease, null);
+
+    assertThat(VertxPoolWait.takeFrom(requestOn(shared))).isZero();
+    assertThat(answers).containsExactly(lease);
+  }
+
+  @Test
   void aLeaseThatFailedIsPassedOnAndLeavesNoWait() {
     VertxPoolWait<HttpConnection> wait = new VertxPoolWait<>(listener, answer);
     wait.onEnqueue(null);
@@ -125,13 +139,20 @@ class VertxPoolWaitTest {
     assertThat(call.excluded).isEmpty();
   }
 
-  private static HttpConnection connection() {
+  /** What Vert.x's internal client connection adds: how many requests it serves at once. */
+  public interface Concurrent {
+    long concurrency();
+  }
+
+  /** A connection that serves {@code concurrency} requests at once. */
+  private static HttpConnection connection(long concurrency) {
     return (HttpConnection)
         Proxy.newProxyInstance(
-            HttpConnection.class.getClassLoader(),
-            new Class<?>[] {HttpConnection.class},
+            VertxPoolWaitTest.class.getClassLoader(),
+            new Class<?>[] {HttpConnection.class, Concurrent.class},
             (proxy, method, args) ->
                 switch (method.getName()) {
+                  case "concurrency" -> concurrency;
                   case "hashCode" -> System.identityHashCode(proxy);
                   case "equals" -> proxy == args[0];
                   case "toString" -> "connection";
