@@ -10,8 +10,8 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.internal.pool.Lease;
 import io.vertx.core.internal.pool.PoolWaiter;
-import java.lang.reflect.Proxy;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -146,51 +146,19 @@ class VertxPoolWaitTest {
 
   /** A connection that serves {@code concurrency} requests at once. */
   private static HttpConnection connection(long concurrency) {
-    return (HttpConnection)
-        Proxy.newProxyInstance(
-            VertxPoolWaitTest.class.getClassLoader(),
-            new Class<?>[] {HttpConnection.class, Concurrent.class},
-            (proxy, method, args) ->
-                switch (method.getName()) {
-                  case "concurrency" -> concurrency;
-                  case "hashCode" -> System.identityHashCode(proxy);
-                  case "equals" -> proxy == args[0];
-                  case "toString" -> "connection";
-                  default -> null;
-                });
+    return Stubs.stub(
+        "connection", Map.of("concurrency", concurrency), HttpConnection.class, Concurrent.class);
   }
 
   @SuppressWarnings("unchecked")
   private static Lease<HttpConnection> lease(HttpConnection connection) {
-    return (Lease<HttpConnection>)
-        Proxy.newProxyInstance(
-            Lease.class.getClassLoader(),
-            new Class<?>[] {Lease.class},
-            (proxy, method, args) ->
-                switch (method.getName()) {
-                  case "get" -> connection;
-                  case "hashCode" -> System.identityHashCode(proxy);
-                  case "equals" -> proxy == args[0];
-                  case "toString" -> "lease";
-                  default -> null;
-                });
+    return Stubs.stub("lease", Map.of("get", connection), Lease.class);
   }
 
   /** A request on {@code connection}, whose response never comes. */
   private static HttpClientRequest requestOn(HttpConnection connection) {
     Future<HttpClientResponse> response = Promise.<HttpClientResponse>promise().future();
-    return (HttpClientRequest)
-        Proxy.newProxyInstance(
-            HttpClientRequest.class.getClassLoader(),
-            new Class<?>[] {HttpClientRequest.class},
-            (proxy, method, args) ->
-                switch (method.getName()) {
-                  case "connection" -> connection;
-                  case "response" -> response;
-                  case "hashCode" -> System.identityHashCode(proxy);
-                  case "equals" -> proxy == args[0];
-                  case "toString" -> "request";
-                  default -> null;
-                });
+    return Stubs.stub(
+        "request", Map.of("connection", connection, "response", response), HttpClientRequest.class);
   }
 }
