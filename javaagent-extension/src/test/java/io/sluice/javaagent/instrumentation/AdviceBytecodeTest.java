@@ -37,7 +37,7 @@ class AdviceBytecodeTest {
 
   @Test
   void noAdviceMethodHoldsAnInstructionAnOldClassFileCannotHold() throws Exception {
-    Path classes = classesDirectory();
+    Path classes = root(BreakerInstrumentationModule.class);
     List<String> adviceMethods = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     try (Stream<Path> files = Files.walk(classes.resolve("io/sluice/javaagent"))) {
@@ -78,22 +78,17 @@ class AdviceBytecodeTest {
     }
   }
 
-  private static Path classesDirectory() throws URISyntaxException {
-    return Path.of(
-        BreakerInstrumentationModule.class
-            .getProtectionDomain()
-            .getCodeSource()
-            .getLocation()
-            .toURI());
-  }
-
-  private static Path classFile(Class<?> type) {
+  /** The class path root {@code type} was loaded from: {@code target/classes} or test-classes. */
+  private static Path root(Class<?> type) {
     try {
-      Path root = Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
-      return root.resolve(type.getName().replace('.', '/') + ".class");
+      return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  private static Path classFile(Class<?> type) {
+    return root(type).resolve(type.getName().replace('.', '/') + ".class");
   }
 
   /** Finds the advice methods of one class and what in them an old class file cannot hold. */

@@ -9,7 +9,7 @@ import io.vertx.core.internal.pool.PoolWaiter;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -48,9 +48,17 @@ public final class VertxPoolWait<C> implements PoolWaiter.Listener<C>, Completab
   /** Each connection class's {@code concurrency()}, if it has one that can be read. */
   private static final ClassValue<Optional<Method>> CONCURRENCY = new ConcurrencyMethod();
 
+  /** {@link #queuedAt} without an object of its own: one of these is made per pool acquire. */
+  @SuppressWarnings("rawtypes")
+  private static final AtomicLongFieldUpdater<VertxPoolWait> QUEUED_AT =
+      AtomicLongFieldUpdater.newUpdater(VertxPoolWait.class, "queuedAt");
+
   private final PoolWaiter.Listener<C> listener;
   private final Completable<Lease<C>> answer;
-  private final AtomicLong queuedAt = new AtomicLong(NOT_QUEUED);
+
+  /** When the lease was queued, until its wait ended; else {@link #NOT_QUEUED}. */
+  private volatile long queuedAt = NOT_QUEUED;
+
   private volatile long waited;
 
   public VertxPoolWait(PoolWaiter.Listener<C> listener, Completable<Lease<C>> answer) {
@@ -91,7 +99,7 @@ public final class VertxPoolWait<C> implements PoolWaiter.Listener<C>, Completab
 
   @Override
   public void onEnqueue(PoolWaiter<C> waiter) {
-    queuedAt.compareAndSet(NOT_QUEUED, System.nanoTime());
+    QUEUED_AT.compareAndSet(this, NOT_QUEUED, System.nanoTime());
     listener.onEnqueue(waiter);
   }
 
@@ -159,7 +167,7 @@ public final class VertxPoolWait<C> implements PoolWaiter.Listener<C>, Completab
 
   /** The wait in the queue, if the lease was queued, ends now; once. */
   private void endWait() {
-    long since = queuedAt.getAndSet(NOT_QUEUED);
+    long since = QUEUED_AT.getAndSet(this, NOT_QUEUED);
     if (since != NOT_QUEUED) {
       waited = Math.max(1, System.nanoTime() - since);
     }
